@@ -1,0 +1,156 @@
+"""The catalog: bundled records and the imported release, behind one lookup API.
+
+>>> from hcpcs_cli import Catalog
+>>> catalog = Catalog()
+>>> catalog.get("h-2028").descriptor
+'Sexual offender treatment service, per 15 minutes'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from . import bundle
+from .codes import CodeRef, parse_code
+from .errors import CodeNotFound
+from .records import Record
+from .release import Official
+from .store import ReleaseDB, SqliteIndex, Store
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Everything known about one code: the bundled record and/or the release's fields."""
+
+    code: str
+    kind: str  # procedure | modifier
+    record: Record | None = None
+    official: Official | None = None
+    release: str | None = None  # label of the release the official fields come from
+
+    @property
+    def descriptor(self) -> str:
+        if self.official:
+            return self.official.long_descriptor
+        return self.record.long_descriptor if self.record else ""
+
+    @property
+    def short(self) -> str:
+        if self.official:
+            return self.official.short_descriptor
+        return self.record.short_descriptor if self.record else ""
+
+    @property
+    def termination_date(self) -> str | None:
+        return self.official.termination_date if self.official else None
+
+    @property
+    def active(self) -> bool:
+        return self.official.is_active() if self.official else True
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "code": self.code,
+            "kind": self.kind,
+            "descriptor": self.descriptor,
+            "short_descriptor": self.short,
+            "status": "active" if self.active else "terminated",
+            "termination_date": self.termination_date,
+            "release": self.release,
+        }
+        if self.record:
+            data["record"] = self.record.to_dict()
+        if self.official:
+            from dataclasses import asdict
+
+            data["official"] = asdict(self.official)
+        return data
+
+
+class Catalog:
+    """Look codes up across the bundled records and one imported release.
+
+    ``release`` picks a held release by label; None uses the newest; ``use_release=False`` ignores
+    imported data entirely (bundled records only).
+    """
+
+    def __init__(
+        self, release: str | None = None, store: Store | None = None, use_release: bool = True
+    ) -> None:
+        self.store = store or Store()
+        self._label = release
+        self._use_release = use_release
+
+    @cached_property
+    def release(self) -> ReleaseDB | None:
+        if not self._use_release:
+            return None
+        return self.store.open(self._label)
+
+    @property
+    def release_label(self) -> str | None:
+        return self.release.label if self.release else None
+
+    @cached_property
+    def index(self) -> SqliteIndex:
+        return self.store.index_for(self.release)
+
+    def get(self, text: str) -> Entry:
+        """The entry for a code as typed (any case, hyphens, spaces); raises CodeNotFound."""
+        ref = parse_code(text)
+        return self.get_ref(ref)
+
+    def get_ref(self, ref: CodeRef) -> Entry:
+        code = ref.code
+        official = self.release.get(code) if self.release else None
+        record = bundle.get_record(code) if len(code) == 5 else None
+        if official is None and record is None:
+            where = "" if self.release else " (no CMS release imported: see hcpcs data import)"
+            raise CodeNotFound(code, self.suggest(code), where if len(code) == 5 else where)
+        kind = official.kind if official else "procedure"
+        return Entry(code, kind, record, official, self.release_label if official else None)
+
+    def known_codes(self) -> list[str]:
+        codes = set(bundle.bundled_codes())
+        if self.release:
+            codes.update(self.release.codes())
+        return sorted(codes)
+
+    def suggest(self, code: str, limit: int = 3) -> tuple[str, ...]:
+        """Known codes close to ``code``, for 'did you mean'."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        known = [c for c in self.known_codes() if len(c) == len(code)]
+        found = process.extract(
+            code, known, scorer=Levenshtein.distance, score_cutoff=2, limit=limit * 4
+        )
+        # Prefer codes in the same series (same letter) and with the same leading digits.
+        ranked = sorted(found, key=lambda m: (m[1], m[0][0] != code[0], m[0][:3] != code[:3], m[0]))
+        return tuple(m[0] for m in ranked[:limit])
+
+    def search(self, query: str, **options: Any) -> list[Any]:
+        from .search import search
+
+        return search(self.index, query, **options)
+
+    def compare(self, texts: list[str]) -> Any:
+        from .compare import compare
+
+        entries = [self.get(t) for t in texts]
+        if len(entries) == 1:
+            entry = entries[0]
+            if not entry.record or not entry.record.similar:
+                from .errors import UsageError
+
+                raise UsageError(
+                    f"{entry.code} has no listed similar codes", "give two or more codes to compare"
+                )
+            for similar in entry.record.similar:
+                try:
+                    entries.append(self.get(similar.code))
+                except CodeNotFound:
+                    continue
+        return compare(entries)

@@ -1,0 +1,561 @@
+"""The ``hcpcs`` command line: parse, call the library, render. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from . import __version__
+from .errors import ExitCode, HcpcsError, UsageError
+
+app = typer.Typer(
+    name="hcpcs",
+    help="Fast, offline reference for HCPCS Level II codes: show, search, compare, validate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+data_app = typer.Typer(
+    help="Import, update, inspect and check the code data.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(data_app, name="data")
+
+ReleaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--release",
+        "-r",
+        help="Use this held release (label) instead of the newest.",
+        envvar="HCPCS_RELEASE",
+        show_envvar=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class Kind(str, Enum):
+    procedure = "procedure"
+    modifier = "modifier"
+    all = "all"
+
+
+def _out(plain: bool = False) -> Any:
+    from .render import console
+
+    return console(plain=plain)
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"hcpcs: {message}\n")
+
+
+def _catalog(release: str | None) -> Any:
+    from .catalog import Catalog
+
+    return Catalog(release=release)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import bundle
+
+        count = len(bundle.bundled_codes())
+        try:
+            from .store import Store
+
+            label = Store().default_label() or "none imported"
+        except HcpcsError:
+            label = "unreadable"
+        typer.echo(f"hcpcs {__version__} (bundled records: {count}; CMS release: {label})")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and the data in use.",
+        ),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
+) -> None:
+    """Fast, offline reference for HCPCS Level II codes.
+
+    Examples: hcpcs show H2028 | hcpcs search "halfway house" | hcpcs compare H2028 H2029
+    """
+    if debug:
+        os.environ["HCPCS_DEBUG"] = "1"
+
+
+@app.command()
+def show(
+    codes: Annotated[
+        list[str], typer.Argument(help="One or more codes or modifiers, e.g. H2028 HF.")
+    ],
+    section: Annotated[
+        str | None,
+        typer.Option("--section", "-s", help="Print one section only (e.g. billing, setting)."),
+    ] = None,
+    json_: JsonOpt = False,
+    release: ReleaseOpt = None,
+) -> None:
+    """Show a code's official descriptor and plain-language record.
+
+    Example: hcpcs show H2028 --section billing
+    """
+    from .records import SECTIONS, section_key
+
+    key = None
+    if section:
+        key = section_key(section)
+        if key is None:
+            raise UsageError(f"unknown section '{section}'", f"choose from {', '.join(SECTIONS)}")
+    catalog = _catalog(release)
+    entries = [catalog.get(code) for code in codes]
+    if json_:
+        from .render import write_json
+
+        data = [_entry_json(e, key) for e in entries]
+        write_json(data[0] if len(data) == 1 else data)
+        return
+    from .render import entry_view
+
+    out = _out()
+    for entry in entries:
+        out.print(entry_view(entry, key))
+
+
+def _entry_json(entry: Any, key: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = entry.to_dict()
+    if key and entry.record:
+        data["record"] = {key: data["record"][key]}
+    return data
+
+
+@app.command()
+def search(
+    query: Annotated[
+        list[str], typer.Argument(help="Words, abbreviations, a code, prefix or range.")
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")
+    ] = 10,
+    kind: Annotated[
+        Kind, typer.Option("--kind", help="procedure, modifier or all.")
+    ] = Kind.procedure,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", help="Only codes starting with this.")
+    ] = None,
+    active_only: Annotated[
+        bool, typer.Option("--active-only", help="Hide terminated codes.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Say why each result matched.")
+    ] = False,
+    json_: JsonOpt = False,
+    release: ReleaseOpt = None,
+) -> None:
+    """Find codes by words, abbreviations (IOP, DME), typos or code prefixes.
+
+    Example: hcpcs search "halfway house"
+    """
+    text = " ".join(query)
+    hits = _catalog(release).search(
+        text, limit=limit, kind=kind.value, prefix=prefix, active_only=active_only, explain=explain
+    )
+    if json_:
+        from .render import write_json
+
+        write_json(
+            [
+                {
+                    "code": h.code,
+                    "descriptor": h.descriptor,
+                    "short_descriptor": h.short,
+                    "score": h.score,
+                    "kind": h.kind,
+                    "active": h.active,
+                    "termination_date": h.termination,
+                    **({"why": list(h.why)} if explain else {}),
+                }
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        _err(f"no codes match '{text}'")
+        raise typer.Exit(ExitCode.NOT_FOUND)
+    from .render import search_table
+
+    _out().print(search_table(hits, explain))
+
+
+@app.command()
+def compare(
+    codes: Annotated[
+        list[str],
+        typer.Argument(help="Two or more codes; one code compares it with its similar codes."),
+    ],
+    json_: JsonOpt = False,
+    release: ReleaseOpt = None,
+) -> None:
+    """Compare look-alike codes side by side, differences highlighted.
+
+    Example: hcpcs compare H2028 H2029
+    """
+    comparison = _catalog(release).compare(codes)
+    if json_:
+        from .render import write_json
+
+        write_json(comparison.to_dict())
+        return
+    from .render import compare_view
+
+    _out().print(compare_view(comparison))
+
+
+@app.command()
+def validate(
+    codes: Annotated[
+        list[str] | None, typer.Argument(help="Codes to check (or use --file / stdin).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read codes from this file ('-' for stdin).")
+    ] = None,
+    column: Annotated[
+        str | None, typer.Option("--column", "-c", help="CSV column (name or 1-based number).")
+    ] = None,
+    json_: JsonOpt = False,
+    csv_: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    release: ReleaseOpt = None,
+) -> None:
+    """Check codes: active, terminated (with date) or unknown. Exit 1 unless all are active.
+
+    Example: hcpcs validate H2028 G0164 | hcpcs validate --file claims.csv --column code
+    """
+    from .validate import read_codes, validate_codes
+
+    items = list(codes or [])
+    if file is not None or not items:
+        if file is None and sys.stdin.isatty():
+            raise UsageError("no codes given", "pass codes, --file FILE, or pipe them on stdin")
+        items += read_codes(_read_input(file), column)
+    if not items:
+        raise UsageError("no codes to validate")
+    results = validate_codes(_catalog(release), items)
+    if json_:
+        from .render import write_json
+
+        write_json([r.to_dict() for r in results])
+    elif csv_:
+        from .render import write_csv
+
+        write_csv(
+            [r.to_dict() for r in results],
+            ["input", "code", "status", "termination_date", "descriptor", "modifiers", "message"],
+        )
+    else:
+        from .render import validation_table
+
+        _out().print(validation_table(results))
+        counts = {
+            s: sum(r.status == s for r in results)
+            for s in ("active", "terminated", "unknown", "invalid")
+        }
+        _err(", ".join(f"{n} {s}" for s, n in counts.items() if n) + f" of {len(results)}")
+    if any(r.status != "active" for r in results):
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _read_input(file: Path | None) -> str:
+    try:
+        if file is None or str(file) == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            data = file.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {file}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{file} is a directory") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Label of the older held release.")],
+    new: Annotated[str, typer.Argument(help="Label of the newer held release.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Codes added, terminated and changed between two held releases.
+
+    Example: hcpcs diff 2020 2026-01
+    """
+    from .history import diff_releases
+    from .store import Store
+
+    store = Store()
+    old_db, new_db = store.open(old), store.open(new)
+    assert old_db is not None and new_db is not None
+    result = diff_releases(old_db, new_db)
+    if json_:
+        from .render import write_json
+
+        write_json(result.to_dict())
+        return
+    from .render import diff_view
+
+    _out().print(diff_view(result))
+
+
+@app.command()
+def history(
+    code: Annotated[str, typer.Argument(help="A code or modifier.")],
+    json_: JsonOpt = False,
+) -> None:
+    """A code's dates and descriptor across the releases held.
+
+    Example: hcpcs history G0164
+    """
+    from .codes import normalize
+    from .history import code_history
+    from .store import Store
+
+    normal = normalize(code)
+    store = Store()
+    if not store.releases:
+        raise HcpcsError("no CMS release imported", "see hcpcs data import")
+    entries = code_history(store, normal)
+    if all(e.official is None for e in entries):
+        from .errors import CodeNotFound
+
+        raise CodeNotFound(normal, where=" in any held release")
+    if json_:
+        from .render import write_json
+
+        write_json({"code": normal, "releases": [e.to_dict() for e in entries]})
+        return
+    from .render import history_table
+
+    _out().print(history_table(normal, entries))
+
+
+@data_app.command("import")
+def data_import(
+    path: Annotated[
+        Path, typer.Argument(help="The release zip as CMS publishes it, or its ANWEB text file.")
+    ],
+    label: Annotated[
+        str | None, typer.Option("--label", help="Name for this release (default: from the file).")
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace a different release held under the same label."),
+    ] = False,
+) -> None:
+    """Import an official CMS HCPCS release.
+
+    Example: hcpcs data import january-2026-alpha-numeric-hcpcs-file.zip
+    """
+    from .release import read_release
+    from .store import Store
+
+    parsed = read_release(path, label)
+    info, changed = Store().import_release(parsed, replace=replace)
+    verb = "imported" if changed else "already imported (nothing changed)"
+    _err(
+        f"{verb}: release {info.label}: {info.procedures} procedure codes, {info.modifiers} modifiers"
+    )
+
+
+@data_app.command("status")
+def data_status(json_: JsonOpt = False) -> None:
+    """List the releases held and which one is the default."""
+    from . import bundle
+    from .store import Store
+
+    store = Store()
+    infos = store.releases
+    default = store.default_label()
+    if json_:
+        from .render import write_json
+
+        write_json(
+            {
+                "home": str(store.root),
+                "default": default,
+                "bundled_records": len(bundle.bundled_codes()),
+                "releases": [i.to_dict() for i in infos],
+            }
+        )
+        return
+    from .render import status_table
+
+    out = _out()
+    out.print(f"Data directory: {store.root}", markup=False)
+    out.print(f"Bundled records: {len(bundle.bundled_codes())}", markup=False)
+    if not infos:
+        out.print(
+            "No CMS release imported: run hcpcs data import PATH or hcpcs data update.",
+            markup=False,
+        )
+        return
+    out.print(status_table(infos, default))
+
+
+@data_app.command("update")
+def data_update(
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Download from this URL instead of CMS's current file."),
+    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help="Name for this release.")] = None,
+) -> None:
+    """Download the current quarterly release from CMS and import it."""
+    import tempfile
+
+    from .release import derive_label, read_release
+    from .store import Store
+    from .update import current_url, download
+
+    address = url or current_url()
+    store = Store()
+    store.root.mkdir(parents=True, exist_ok=True)
+    _err(f"downloading {address}")
+    with tempfile.TemporaryDirectory(dir=store.root) as tmp:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+        from .render import console
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("download", total=None)
+            path = download(
+                address,
+                Path(tmp),
+                lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        name = address.rstrip("/").rsplit("/", 1)[-1]
+        parsed = read_release(path, label or derive_label(name))
+        info, changed = store.import_release(parsed)
+    verb = "imported" if changed else "already imported (nothing changed)"
+    _err(
+        f"{verb}: release {info.label}: {info.procedures} procedure codes, {info.modifiers} modifiers"
+    )
+
+
+@data_app.command("check")
+def data_check(
+    release: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--release",
+            help="Check descriptors against this release zip/text file, or an additions TSV (repeatable).",
+        ),
+    ] = None,
+) -> None:
+    """Validate every bundled record (and its descriptors against a release)."""
+    from .check import check_records
+    from .store import Store
+
+    known: list[str] = []
+    modifiers: dict[str, str] = {}
+    if not release:
+        db = Store().open()
+        if db is not None:
+            summaries = db.summaries()
+            known = [c for c, v in summaries.items() if v[3] == "procedure"]
+            modifiers = {c: v[0] for c, v in summaries.items() if v[3] == "modifier"}
+    records, problems = check_records(release or [], known, modifiers)
+    for p in problems:
+        sys.stdout.write(f"{p}\n")
+    if problems:
+        _err(f"data check: {len(problems)} problems in {len(records)} records")
+        raise typer.Exit(ExitCode.DATA)
+    _err(f"data check: {len(records)} records OK")
+
+
+# -- the edge: exceptions become one-line messages and exit codes ------------------------------
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code. No traceback reaches the user unless --debug is given."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or bool(os.environ.get("HCPCS_DEBUG"))
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="hcpcs", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+        sys.stdout.flush()
+        return code
+    except HcpcsError as exc:
+        _debug_trace(debug)
+        _err(f"error: {exc}")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the one place every failure is turned into a message
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            return _click_error(exc)
+        if isinstance(exc, OSError) and exc.errno == 32:
+            _silence_stdout()
+            return 0
+        _debug_trace(debug)
+        _err(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
+        return 70
+
+
+def _click_error(exc: Any) -> int:
+    message = exc.format_message()
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    if exc.exit_code == 1 and type(exc).__name__ == "ClickException":
+        _err(f"error: {message}")
+        return int(ExitCode.USAGE)
+    _err(f"error: {message}{where}")
+    return int(ExitCode.USAGE) if exc.exit_code in (1, 2) else int(exc.exit_code)
+
+
+def _debug_trace(debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+
+
+def _silence_stdout() -> NoReturn | None:
+    # The reader went away (``| head``): point stdout at devnull so the final flush is quiet.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return None

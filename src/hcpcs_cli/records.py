@@ -1,0 +1,273 @@
+"""The plain-language code record: its schema (frozen dataclasses) and its TOML loader.
+
+The dataclasses below are the schema. ``parse_record`` walks them to validate a TOML document, so the
+file format, the validation and the Python objects cannot drift apart. ``data/README.md`` documents
+the same schema for writers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import typing
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .codes import MODIFIER_RE, PROCEDURE_RE
+from .errors import RecordError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+Strings = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Purpose:
+    conditions: Strings
+    goals: Strings
+
+
+@dataclass(frozen=True)
+class Indications:
+    conditions: Strings
+    criteria: Strings
+
+
+@dataclass(frozen=True)
+class Risks:
+    common: Strings
+    rare: Strings
+    management: Strings
+
+
+@dataclass(frozen=True)
+class Alternative:
+    name: str
+    pros: Strings
+    cons: Strings
+
+
+@dataclass(frozen=True)
+class ModifierNote:
+    code: str
+    meaning: str
+    use: str
+
+
+@dataclass(frozen=True)
+class Billing:
+    modifiers: tuple[ModifierNote, ...]
+    documentation: Strings
+    denials: Strings
+    payer_notes: Strings
+
+
+@dataclass(frozen=True)
+class Similar:
+    code: str
+    difference: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """A bundled, human-written record for one code."""
+
+    code: str
+    long_descriptor: str
+    short_descriptor: str
+    checked_against: str
+    category: str
+    unit: str
+    common_names: Strings
+    abbreviations: Strings
+    keywords: Strings
+    summary: str
+    purpose: Purpose
+    indications: Indications
+    preparation: Strings
+    what_happens: Strings
+    duration: str
+    setting: Strings
+    personnel: Strings
+    risks: Risks
+    benefits: Strings
+    follow_up: Strings
+    alternatives: tuple[Alternative, ...]
+    patient_experience: str
+    billing: Billing
+    similar: tuple[Similar, ...]
+    source: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("source")
+        return data
+
+    def search_text(self) -> dict[str, str]:
+        """The record's searchable fields, by name, as plain text."""
+        return {
+            "names": " | ".join(self.common_names),
+            "abbreviations": " ".join(self.abbreviations),
+            "keywords": " | ".join(self.keywords),
+            "category": self.category,
+            "summary": self.summary,
+        }
+
+
+# Sections a user can ask for with --section, in display order, with their titles.
+SECTIONS: dict[str, str] = {
+    "summary": "Summary",
+    "purpose": "Purpose",
+    "indications": "Indications",
+    "preparation": "Preparation",
+    "what_happens": "What happens",
+    "duration": "Duration",
+    "setting": "Setting",
+    "personnel": "Personnel",
+    "risks": "Risks",
+    "benefits": "Benefits",
+    "follow_up": "Recovery and follow-up",
+    "alternatives": "Alternatives",
+    "patient_experience": "Patient experience",
+    "billing": "Billing notes",
+    "similar": "Similar codes",
+}
+SECTION_ALIASES = {
+    "billing_notes": "billing",
+    "recovery": "follow_up",
+    "followup": "follow_up",
+    "steps": "what_happens",
+    "experience": "patient_experience",
+    "similar_codes": "similar",
+    "modifiers": "billing",
+}
+# Keys that may hold an empty list (there is not always a trade abbreviation).
+MAY_BE_EMPTY = {"abbreviations", "modifiers"}
+# Sections that must have at least this many entries.
+MINIMUM_ENTRIES = {"alternatives": 2, "similar": 2}
+
+
+def section_key(name: str) -> str | None:
+    """The canonical section key for what a user typed (``what-happens``, ``Billing``)."""
+    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    key = SECTION_ALIASES.get(key, key)
+    return key if key in SECTIONS else None
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+class _Builder:
+    """Builds a dataclass tree from parsed TOML, reporting the first problem with its line."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def fail(self, problem: str, key: str | None = None) -> typing.NoReturn:
+        raise RecordError(self.path, problem, self.line_of(key) if key else None)
+
+    def line_of(self, dotted: str) -> int | None:
+        name = dotted.split(".")[-1].split("[")[0]
+        pattern = re.compile(rf"^\s*(\[\[?)?\s*([\w.]*\.)?{re.escape(name)}\s*(=|\]\]?)")
+        for number, line in enumerate(self.lines, 1):
+            if pattern.match(line):
+                return number
+        return None
+
+    def build(self, cls: type, data: Any, where: str) -> Any:
+        if not isinstance(data, dict):
+            self.fail(f"'{where}' must be a table", where or None)
+        hints = _hints(cls)
+        names = [f.name for f in dataclasses.fields(cls) if f.name != "source"]
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            self.fail(f"unknown key '{_join(where, unknown[0])}'", unknown[0])
+        values = {}
+        for name in names:
+            dotted = _join(where, name)
+            if name not in data:
+                self.fail(f"missing required key '{dotted}'", where or None)
+            values[name] = self.value(hints[name], data[name], dotted)
+        return cls(**values)
+
+    def value(self, hint: Any, data: Any, where: str) -> Any:
+        if hint is str:
+            if not isinstance(data, str):
+                self.fail(f"'{where}' must be a string, not {_kind(data)}", where)
+            if not data.strip():
+                self.fail(f"'{where}' must not be empty", where)
+            return " ".join(data.split()) if "\n" in data else data.strip()
+        if dataclasses.is_dataclass(hint):
+            return self.build(typing.cast(type, hint), data, where)
+        item = typing.get_args(hint)[0]
+        if not isinstance(data, list):
+            self.fail(f"'{where}' must be a list, not {_kind(data)}", where)
+        leaf = where.split(".")[-1]
+        if not data and leaf not in MAY_BE_EMPTY:
+            self.fail(f"'{where}' must not be empty", where)
+        need = MINIMUM_ENTRIES.get(leaf, 0)
+        if len(data) < need:
+            self.fail(f"'{where}' needs at least {need} entries, has {len(data)}", where)
+        if item is str:
+            return tuple(self.value(str, x, f"{where}[{i}]") for i, x in enumerate(data))
+        return tuple(self.build(item, x, f"{where}[{i}]") for i, x in enumerate(data))
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def parse_record(text: str, path: str = "<record>") -> Record:
+    """Parse and validate one record's TOML text; raise RecordError naming file and line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        raise RecordError(path, f"invalid TOML: {str(exc).split(' (at')[0]}", line) from None
+    builder = _Builder(path, text)
+    record: Record = builder.build(Record, data, "")
+    if not PROCEDURE_RE.match(record.code):
+        builder.fail(f"'code' {record.code!r} is not a Level II procedure code", "code")
+    stem = Path(path).stem
+    if path != "<record>" and stem != record.code:
+        builder.fail(f"file name must match its code: expected {record.code}.toml", "code")
+    for note in record.billing.modifiers:
+        if not MODIFIER_RE.match(note.code):
+            builder.fail(f"modifier {note.code!r} is not a two-character modifier", "modifiers")
+    for similar in record.similar:
+        if not PROCEDURE_RE.match(similar.code):
+            builder.fail(f"similar code {similar.code!r} is not a Level II code", "similar")
+        if similar.code == record.code:
+            builder.fail("a record cannot list its own code as similar", "similar")
+    return dataclasses.replace(record, source=path)
+
+
+def _line_from_message(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+def load_record(path: Path) -> Record:
+    """Read and parse one record file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RecordError(str(path), "not valid UTF-8 text") from None
+    except OSError as exc:
+        raise RecordError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    return parse_record(text, str(path))

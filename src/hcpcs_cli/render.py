@@ -1,0 +1,408 @@
+"""All terminal output: rich renderables for every command, and the plain/JSON/CSV writers.
+
+User and data text is always wrapped in ``Text`` so it is never read as rich markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from . import fields as F
+from .catalog import Entry
+from .records import SECTIONS, Record
+from .theme import THEME
+
+
+def console(stderr: bool = False, plain: bool = False, width: int | None = None) -> Console:
+    """A console that writes colour only to a terminal, and honours NO_COLOR / FORCE_COLOR."""
+    env_width = os.environ.get("COLUMNS")
+    if width is None and env_width and env_width.isdigit():
+        width = int(env_width)
+    return Console(
+        theme=THEME,
+        stderr=stderr,
+        highlight=False,
+        emoji=False,
+        width=width,
+        no_color=plain or None,
+        color_system=None if plain else "auto",
+        safe_box=True,
+    )
+
+
+def _bullets(items: Sequence[str]) -> Table:
+    # A grid, not a string, so that wrapped lines hang under the text rather than the bullet.
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="muted", no_wrap=True)
+    grid.add_column()
+    for item in items:
+        grid.add_row("•", Text(item))
+    return grid
+
+
+def _panel(title: str, body: RenderableType) -> Panel:
+    return Panel(
+        body,
+        title=Text(title, style="heading"),
+        title_align="left",
+        border_style="border",
+        padding=(0, 1),
+    )
+
+
+def _labelled(pairs: Iterable[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="label", no_wrap=True)
+    table.add_column()
+    for label, value in pairs:
+        table.add_row(Text(label), Text(value))
+    return table
+
+
+def header(entry: Entry) -> RenderableType:
+    title = Text()
+    title.append(entry.code, style="code")
+    title.append("  ")
+    title.append(entry.short, style="title")
+    if entry.official and not entry.active:
+        title.append(f"  TERMINATED {entry.termination_date}", style="bad")
+    pairs = [("Descriptor", entry.descriptor)]
+    r = entry.record
+    if entry.kind == "modifier":
+        pairs.append(("Kind", "modifier"))
+    if r:
+        pairs += [("Category", r.category), ("Unit", r.unit)]
+        if r.abbreviations:
+            pairs.append(("Also called", ", ".join(r.abbreviations + r.common_names[:3])))
+        elif r.common_names:
+            pairs.append(("Also called", ", ".join(r.common_names[:3])))
+    source = (
+        f"CMS release {entry.release}"
+        if entry.release
+        else (f"checked against CMS {r.checked_against}" if r else "")
+    )
+    if source:
+        pairs.append(("Source", source))
+    return Panel(Group(title, _labelled(pairs)), border_style="border", padding=(0, 1))
+
+
+def official_panel(entry: Entry) -> RenderableType:
+    o = entry.official
+    assert o is not None
+    if entry.active:
+        status = "active" + (f" (terminates {o.termination_date})" if o.termination_date else "")
+    else:
+        status = f"terminated: last day of use {o.termination_date}"
+    pairs = [
+        ("Status", status),
+        ("Added", o.add_date or "—"),
+        (
+            "Action",
+            f"{F.describe(F.ACTION, o.action_code)} (effective {o.action_effective_date or '—'})",
+        ),
+    ]
+    if o.kind == "procedure":
+        pairs += [
+            ("Coverage", F.describe(F.COVERAGE, o.coverage)),
+            ("Pricing", "; ".join(F.describe(F.PRICING, p) for p in o.pricing) or "—"),
+            ("Multiple pricing", F.describe(F.MULTIPLE_PRICING, o.multiple_pricing)),
+            ("BETOS", F.betos(o.betos)),
+            (
+                "Type of service",
+                "; ".join(F.describe(F.TYPE_OF_SERVICE, t) for t in o.type_of_service) or "—",
+            ),
+        ]
+        if o.cross_references:
+            pairs.append(("Cross-references", ", ".join(o.cross_references)))
+        if o.statute:
+            pairs.append(("Statute", o.statute))
+        if o.coverage_manual or o.medicare_manual:
+            pairs.append(("Manual references", ", ".join(o.coverage_manual + o.medicare_manual)))
+        if o.processing_note:
+            pairs.append(("Processing note", o.processing_note))
+    elif o.coverage:
+        pairs.append(("Coverage", F.describe(F.COVERAGE, o.coverage)))
+    return _panel(f"Medicare fields (CMS release {entry.release})", _labelled(pairs))
+
+
+def section(record: Record, key: str) -> RenderableType:
+    title = SECTIONS[key]
+    r = record
+    body: RenderableType
+    if key == "summary":
+        body = Text(r.summary)
+    elif key == "purpose":
+        body = Group(
+            Text("Conditions", style="label"),
+            _bullets(r.purpose.conditions),
+            Text("Goals", style="label"),
+            _bullets(r.purpose.goals),
+        )
+    elif key == "indications":
+        body = Group(
+            Text("Symptoms or conditions", style="label"),
+            _bullets(r.indications.conditions),
+            Text("Patient criteria", style="label"),
+            _bullets(r.indications.criteria),
+        )
+    elif key == "risks":
+        body = Group(
+            Text("Common", style="label"),
+            _bullets(r.risks.common),
+            Text("Rare", style="label"),
+            _bullets(r.risks.rare),
+            Text("How they are managed", style="label"),
+            _bullets(r.risks.management),
+        )
+    elif key == "alternatives":
+        table = Table(expand=True, show_lines=True, border_style="muted")
+        table.add_column("Alternative", ratio=2)
+        table.add_column("Pros", ratio=3)
+        table.add_column("Cons", ratio=3)
+        for alt in r.alternatives:
+            table.add_row(Text(alt.name), _bullets(alt.pros), _bullets(alt.cons))
+        body = table
+    elif key == "billing":
+        parts: list[RenderableType] = []
+        if r.billing.modifiers:
+            mods = Table(expand=True, border_style="muted")
+            mods.add_column("Modifier", style="code", no_wrap=True)
+            mods.add_column("Official meaning", ratio=2)
+            mods.add_column("When it is used", ratio=3)
+            for m in r.billing.modifiers:
+                mods.add_row(Text(m.code), Text(m.meaning), Text(m.use))
+            parts.append(mods)
+        parts += [
+            Text("Documentation", style="label"),
+            _bullets(r.billing.documentation),
+            Text("Common denial reasons", style="label"),
+            _bullets(r.billing.denials),
+            Text("Payer notes", style="label"),
+            _bullets(r.billing.payer_notes),
+        ]
+        body = Group(*parts)
+    elif key == "similar":
+        table = Table(expand=True, border_style="muted")
+        table.add_column("Code", style="code", no_wrap=True)
+        table.add_column("How it differs")
+        for s in r.similar:
+            table.add_row(Text(s.code), Text(s.difference))
+        body = table
+    else:
+        value = getattr(r, key)
+        body = Text(value) if isinstance(value, str) else _bullets(value)
+    return _panel(title, body)
+
+
+def entry_view(entry: Entry, section_key: str | None = None) -> RenderableType:
+    if section_key:
+        if entry.record is None:
+            return Text(
+                f"{entry.code}: no plain-language record is bundled for this code", style="muted"
+            )
+        return section(entry.record, section_key)
+    parts: list[RenderableType] = [header(entry)]
+    if entry.record:
+        parts += [section(entry.record, key) for key in SECTIONS]
+    if entry.official:
+        parts.append(official_panel(entry))
+    if not entry.record and not entry.official:
+        parts.append(Text("No details are held for this code.", style="muted"))
+    elif not entry.record and entry.kind == "procedure":
+        parts.append(
+            Text(
+                "No plain-language record is bundled for this code; official fields only.",
+                style="muted",
+            )
+        )
+    return Group(*parts)
+
+
+def search_table(hits: Sequence[Any], explain: bool = False) -> RenderableType:
+    table = Table(expand=False, border_style="muted", show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right", style="muted", no_wrap=True)
+    table.add_column("Code", style="code", no_wrap=True)
+    table.add_column("Descriptor", overflow="fold")
+    table.add_column("Score", justify="right", style="score", no_wrap=True)
+    for rank, hit in enumerate(hits, 1):
+        desc = Text(hit.descriptor)
+        if not hit.active:
+            desc.append(f"  [terminated {hit.termination}]", style="bad")
+        if hit.kind == "modifier":
+            desc.append("  (modifier)", style="muted")
+        if explain and hit.why:
+            desc.append("\n" + "\n".join(f"  ↳ {w}" for w in hit.why), style="muted")
+        table.add_row(str(rank), hit.code, desc, f"{hit.score:.2f}")
+    return table
+
+
+def compare_view(comparison: Any) -> RenderableType:
+    table = Table(expand=True, show_lines=True, border_style="muted")
+    table.add_column("", style="label", no_wrap=True)
+    for code in comparison.codes:
+        table.add_column(Text(code, style="code"), ratio=1)
+    for row in comparison.rows:
+        if row.shared:
+            label = Text(row.name + "\n(shared)", style="shared")
+            table.add_row(
+                label,
+                Text(row.values[0], style="shared"),
+                *[Text("〃", style="shared")] * (len(row.values) - 1),
+            )
+        else:
+            table.add_row(
+                Text(row.name + "\n(differs)", style="differs"),
+                *[
+                    Text(v, style="differs" if row.name in ("Descriptor", "Unit") else "")
+                    for v in row.values
+                ],
+            )
+    parts: list[RenderableType] = [
+        Text.assemble(("Key difference: ", "label"), (comparison.key_difference, "differs")),
+        table,
+    ]
+    if comparison.distinctions:
+        notes = Table.grid(padding=(0, 1))
+        for code, other, difference in comparison.distinctions:
+            notes.add_row(
+                Text(code, style="code"), Text("vs"), Text(other, style="code"), Text(difference)
+            )
+        parts.append(_panel("How the records say they differ", notes))
+    return Group(*parts)
+
+
+def validation_table(results: Sequence[Any]) -> RenderableType:
+    table = Table(border_style="muted", show_edge=False)
+    table.add_column("Input", overflow="fold")
+    table.add_column("Code", style="code", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Descriptor / note", overflow="fold")
+    styles = {"active": "ok", "terminated": "warn", "unknown": "bad", "invalid": "bad"}
+    for r in results:
+        status = r.status + (
+            f" {r.termination_date}" if r.termination_date and r.status == "terminated" else ""
+        )
+        note = r.descriptor or r.message
+        if r.message and r.descriptor:
+            note = f"{r.descriptor} ({r.message})"
+        table.add_row(Text(r.input), Text(r.code), Text(status, style=styles[r.status]), Text(note))
+    return table
+
+
+def status_table(infos: Sequence[Any], default: str | None) -> RenderableType:
+    table = Table(border_style="muted")
+    for col in (
+        "Label",
+        "Source file",
+        "Procedures",
+        "Modifiers",
+        "Effective",
+        "Imported",
+        "SHA-256",
+    ):
+        table.add_column(col, no_wrap=col != "Source file")
+    for i in infos:
+        label = Text(i.label, style="code")
+        if i.label == default:
+            label.append(" (default)", style="ok")
+        table.add_row(
+            label,
+            Text(i.source),
+            str(i.procedures),
+            str(i.modifiers),
+            i.effective,
+            i.imported_at,
+            i.sha256[:12] + "…",
+        )
+    return table
+
+
+def diff_view(diff: Any) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text(
+            f"{diff.old} → {diff.new}: {len(diff.added)} added, "
+            f"{len(diff.terminated)} terminated, {len(diff.changed)} changed, "
+            f"{len(diff.removed)} removed",
+            style="title",
+        )
+    ]
+    for name, items in (
+        ("Added", diff.added),
+        ("Terminated", diff.terminated),
+        ("Changed", diff.changed),
+        ("Removed", diff.removed),
+    ):
+        if not items:
+            continue
+        table = Table(border_style="muted", title=Text(name, style="heading"), title_justify="left")
+        table.add_column("Code", style="code", no_wrap=True)
+        table.add_column("Details", overflow="fold")
+        for c in items:
+            if name == "Changed":
+                detail = Text(", ".join(c.fields))
+                if c.old != c.new:
+                    detail.append(f"\n- {c.old}", style="bad")
+                    detail.append(f"\n+ {c.new}", style="ok")
+            elif name == "Terminated":
+                detail = Text(f"{c.new} (last day {c.termination_date})")
+            else:
+                detail = Text(c.new or c.old or "")
+            table.add_row(c.code, detail)
+        parts.append(table)
+    return Group(*parts)
+
+
+def history_table(code: str, entries: Sequence[Any]) -> RenderableType:
+    table = Table(title=Text(f"{code} across held releases", style="title"), border_style="muted")
+    for col in ("Release", "Status", "Added", "Action", "Terminated", "Descriptor"):
+        table.add_column(col, overflow="fold", no_wrap=col not in ("Descriptor",))
+    for h in entries:
+        o = h.official
+        if o is None:
+            table.add_row(h.release, Text("absent", style="muted"), "", "", "", "")
+            continue
+        status = Text("active", style="ok") if o.is_active() else Text("terminated", style="warn")
+        table.add_row(
+            h.release,
+            status,
+            o.add_date or "",
+            F.describe(F.ACTION, o.action_code),
+            o.termination_date or "",
+            o.long_descriptor,
+        )
+    return table
+
+
+# -- machine formats --------------------------------------------------------------------------
+def write_json(data: Any, stream: Any = None) -> None:
+    stream = stream or sys.stdout
+    stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], stream: Any = None) -> None:
+    stream = stream or sys.stdout
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _flat(v) for k, v in row.items()})
+    stream.write(buffer.getvalue())
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return "" if value is None else value

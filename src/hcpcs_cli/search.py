@@ -1,0 +1,318 @@
+"""Ranking codes for what a person types.
+
+The index is built once (at release import, or on first use for the bundled records) by
+``build_index`` and stored by ``store``; a query touches only the vocabulary and the postings of the
+words it matches. A query word matches index terms exactly, as a word beginning (``ondans``), within a
+small edit distance (``methadon``, ``wheelchiar``), or through the synonym table (``IOP``,
+``sober living``, ``zofran``). Codes score by BM25-style weights, the share of query words they
+match, phrase matches and status; terminated codes rank below active ones.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .codes import PROCEDURE_RE, looks_like_prefix, parse_range, squash
+from .errors import UsageError
+
+MAX_QUERY = 500
+# Field key -> (boost, label shown by --explain).
+FIELDS: dict[str, tuple[float, str]] = {
+    "l": (1.0, "descriptor"),
+    "s": (0.75, "short descriptor"),
+    "n": (1.15, "common name"),
+    "a": (1.4, "abbreviation"),
+    "k": (0.85, "keyword"),
+    "c": (0.3, "category"),
+    "u": (0.25, "summary"),
+}
+STOPWORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "by", "e", "for", "from", "g", "i", "in", "is", "it", "its", "of", "on", "or", "per", "the", "than", "to", "with", "each", "other", "etc", "any", "via", "s"]
+)
+_WORD = re.compile(r"[a-z0-9]+")
+K1, B = 1.2, 0.5
+
+
+def stem(word: str) -> str:
+    """A light plural stemmer: services -> service, therapies -> therapy."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word stems of ``text``, stopwords dropped."""
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What the index knows of one code."""
+
+    code: str
+    kind: str  # procedure | modifier
+    short: str
+    long: str
+    termination: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)  # field key -> extra text
+
+
+def build_index(docs: Iterable[Doc]) -> dict[str, list[tuple[str, float, str]]]:
+    """term -> [(code, weight, field key)], best field per code, BM25-weighted."""
+    per_field_lengths: dict[str, list[int]] = defaultdict(list)
+    occurrences: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
+    count = 0
+    for doc in docs:
+        count += 1
+        texts = {"l": doc.long, "s": doc.short, **doc.fields}
+        for key, text in texts.items():
+            terms = tokenize(text)
+            if not terms:
+                continue
+            per_field_lengths[key].append(len(terms))
+            for term in set(terms):
+                seen = occurrences[term].get(doc.code)
+                if seen is None or FIELDS[key][0] > FIELDS[seen[0]][0]:
+                    occurrences[term][doc.code] = (key, len(terms))
+    average = {k: sum(v) / len(v) for k, v in per_field_lengths.items()}
+    index: dict[str, list[tuple[str, float, str]]] = {}
+    for term, codes in occurrences.items():
+        idf = math.log(1 + (count - len(codes) + 0.5) / (len(codes) + 0.5))
+        postings = []
+        for code, (key, length) in codes.items():
+            norm = (K1 + 1) / (1 + K1 * (1 - B + B * length / average[key]))
+            postings.append((code, round(idf * norm * FIELDS[key][0], 4), key))
+        index[term] = postings
+    return index
+
+
+class IndexReader(Protocol):
+    """What the search needs from a stored index (see ``store.SqliteIndex``)."""
+
+    def vocabulary(self) -> Sequence[str]: ...
+
+    def postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]: ...
+
+    def docs(self, codes: Iterable[str]) -> dict[str, Doc]: ...
+
+    def codes_between(self, low: str, high: str) -> list[str]: ...
+
+    def synonyms(self) -> Mapping[str, Sequence[str]]: ...
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    kind: str
+    descriptor: str
+    short: str
+    score: float
+    active: bool
+    termination: str | None
+    why: tuple[str, ...] = ()
+
+
+@dataclass
+class _Concept:
+    """One thing the user asked for: a query word, or a phrase the synonym table knows."""
+
+    text: str
+    alternatives: list[tuple[str, ...]]
+
+
+def _concepts(words: list[str], synonyms: Mapping[str, Sequence[str]]) -> list[_Concept]:
+    concepts: list[_Concept] = []
+    i = 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            phrase = " ".join(words[i : i + size])
+            if len(words) - i >= size and phrase in synonyms:
+                alts = [tuple(words[i : i + size])]
+                alts += [tuple(tokenize(x)) for x in synonyms[phrase] if tokenize(x)]
+                concepts.append(_Concept(phrase, alts))
+                i += size
+                break
+        else:
+            concepts.append(_Concept(words[i], [(words[i],)]))
+            i += 1
+    return concepts
+
+
+def _expand(term: str, vocab: Sequence[str]) -> dict[str, float]:
+    """Index terms a query term may stand for, with a match quality from 0 to 1."""
+    matches: dict[str, float] = {}
+    pos = bisect.bisect_left(vocab, term)
+    if pos < len(vocab) and vocab[pos] == term:
+        matches[term] = 1.0
+    if len(term) >= 2:
+        quality = 0.9 if len(term) >= 4 else 0.6
+        end = min(len(vocab), pos + 60)
+        for candidate in vocab[pos:end]:
+            if not candidate.startswith(term):
+                break
+            if candidate != term:
+                matches[candidate] = max(matches.get(candidate, 0.0), quality)
+    if len(term) >= 4 and not term.isdigit():
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        cutoff = 0.75 if len(term) >= 6 else 0.7
+        for candidate, similarity, _ in process.extract(
+            term, vocab, scorer=OSA.normalized_similarity, score_cutoff=cutoff, limit=6
+        ):
+            if candidate not in matches and abs(len(candidate) - len(term)) <= 3:
+                matches[candidate] = 0.8 * similarity
+    return matches
+
+
+def _is_active(termination: str | None, today: str) -> bool:
+    return not termination or termination >= today
+
+
+def _today() -> str:
+    import datetime
+
+    return datetime.date.today().isoformat()
+
+
+def search(
+    reader: IndexReader,
+    query: str,
+    limit: int = 10,
+    kind: str = "procedure",
+    prefix: str | None = None,
+    active_only: bool = False,
+    explain: bool = False,
+) -> list[Hit]:
+    """The best codes for ``query``, best first. ``kind`` is procedure, modifier or all."""
+    if not isinstance(query, str) or not query.strip():
+        raise UsageError("empty search query", "type a few words or a code, e.g. hcpcs search iop")
+    if len(query) > MAX_QUERY:
+        raise UsageError(f"search query is too long ({len(query)} characters; at most {MAX_QUERY})")
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    today = _today()
+    scores = _code_query(reader, query)
+    if scores is None:
+        scores = _text_query(reader, query, explain)
+    prefix_code = squash(prefix) if prefix else ""
+    candidates = sorted(scores.items(), key=lambda kv: -kv[1][0])[: max(limit * 4, 50)]
+    docs = reader.docs(code for code, _ in candidates)
+    hits = []
+    for code, (score, why) in candidates:
+        doc = docs.get(code)
+        if doc is None:
+            continue
+        if kind != "all" and doc.kind != kind:
+            continue
+        if prefix_code and not code.startswith(prefix_code):
+            continue
+        active = _is_active(doc.termination, today)
+        if active_only and not active:
+            continue
+        if not active:
+            score *= 0.5
+        hits.append(
+            Hit(code, doc.kind, doc.long, doc.short, round(score, 3), active, doc.termination, why)
+        )
+    hits.sort(key=lambda h: (not h.active, -h.score, h.code))
+    return hits[:limit]
+
+
+def _code_query(reader: IndexReader, query: str) -> dict[str, tuple[float, tuple[str, ...]]] | None:
+    """Scores for a code, code prefix or code range query; None for a text query."""
+    span = parse_range(query)
+    if span:
+        codes = reader.codes_between(*span)
+        return {c: (100.0, ("in the range",)) for c in codes}
+    s = squash(query)
+    if PROCEDURE_RE.match(s):
+        found = reader.codes_between(s, s)
+        if found:
+            near = reader.codes_between(s[:4] + "0", s[:4] + "9")
+            return {c: (100.0 if c == s else 50.0, ("code",)) for c in found + near}
+        return {
+            c: (40.0, ("similar code",)) for c in reader.codes_between(s[:4] + "0", s[:4] + "9")
+        }
+    if looks_like_prefix(query) and len(s) >= 2:
+        codes = reader.codes_between(s, s + "\uffff")
+        return {c: (90.0, ("code prefix",)) for c in codes}
+    return None
+
+
+def _text_query(
+    reader: IndexReader, query: str, explain: bool
+) -> dict[str, tuple[float, tuple[str, ...]]]:
+    words = tokenize(query)
+    if not words:
+        raw = _WORD.findall(query.lower())
+        words = [stem(w) for w in raw]
+    if not words:
+        return {}
+    concepts = _concepts(words, reader.synonyms())
+    vocab = reader.vocabulary()
+    expansions: dict[str, dict[str, float]] = {}
+    for concept in concepts:
+        for alt in concept.alternatives:
+            for term in alt:
+                if term not in expansions:
+                    expansions[term] = _expand(term, vocab)
+    postings = reader.postings({t for e in expansions.values() for t in e})
+    total: dict[str, float] = defaultdict(float)
+    matched: dict[str, int] = defaultdict(int)
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for concept in concepts:
+        best: dict[str, tuple[float, str]] = {}
+        for alt in concept.alternatives:
+            alt_scores: dict[str, list[tuple[float, str]]] = defaultdict(list)
+            for term in alt:
+                term_best: dict[str, tuple[float, str]] = {}
+                for candidate, quality in expansions[term].items():
+                    for code, weight, key in postings.get(candidate, ()):
+                        value = weight * quality
+                        if value > term_best.get(code, (0.0, ""))[0]:
+                            label = FIELDS[key][1]
+                            how = "" if candidate == term else f" as '{candidate}'"
+                            term_best[code] = (value, f"'{term}'{how} in {label}")
+                for code, pair in term_best.items():
+                    alt_scores[code].append(pair)
+            for code, parts in alt_scores.items():
+                # A multi-word alternative counts in full only when all its words match.
+                value = sum(p[0] for p in parts) / len(alt) * (len(parts) / len(alt)) ** 2
+                if concept.alternatives[0] is not alt:
+                    value *= 0.95
+                if value > best.get(code, (0.0, ""))[0]:
+                    note = "; ".join(p[1] for p in parts)
+                    if concept.alternatives[0] is not alt:
+                        note = f"'{concept.text}' means '{' '.join(alt)}': {note}"
+                    best[code] = (value, note)
+        for code, (value, note) in best.items():
+            total[code] += value
+            matched[code] += 1
+            if explain:
+                reasons[code].append(note)
+    n = len(concepts)
+    phrase = " ".join(words)
+    results: dict[str, tuple[float, tuple[str, ...]]] = {}
+    shortlist = sorted(total, key=lambda c: -total[c] * (matched[c] / n) ** 2)[:200]
+    docs = reader.docs(shortlist) if n > 1 else {}
+    for code in shortlist:
+        coverage = matched[code] / n
+        score = total[code] * (0.25 + 0.75 * coverage**2)
+        doc = docs.get(code)
+        if doc is not None:
+            texts = [doc.long, doc.short, doc.fields.get("n", "")]
+            if any(phrase in " ".join(tokenize(t)) for t in texts):
+                score *= 1.4
+                if explain:
+                    reasons[code].append("whole phrase matched")
+        results[code] = (score, tuple(reasons[code]))
+    return results
