@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import bundle
 from .codes import CodeRef, parse_code
 from .errors import CodeNotFound
 from .records import Record
 from .release import Official
-from .store import ReleaseDB, SqliteIndex, Store
+
+if TYPE_CHECKING:
+    from .store import ReleaseDB, SqliteIndex, Store
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,11 @@ class Catalog:
     def __init__(
         self, release: str | None = None, store: Store | None = None, use_release: bool = True
     ) -> None:
-        self.store = store or Store()
+        if store is None:
+            from .store import Store
+
+            store = Store()
+        self.store = store
         self._label = release
         self._use_release = use_release
 

@@ -510,6 +510,8 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="hcpcs", standalone_mode=False)
         code = result if isinstance(result, int) else 0
+        if code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into Exit(130) itself
+            _err("interrupted")
         sys.stdout.flush()
         return code
     except HcpcsError as exc:

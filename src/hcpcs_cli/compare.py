@@ -36,7 +36,11 @@ class Comparison:
             "codes": list(self.codes),
             "key_difference": self.key_difference,
             "rows": [
-                {"name": r.name, "shared": r.shared, "values": dict(zip(self.codes, r.values, strict=True))}
+                {
+                    "name": r.name,
+                    "shared": r.shared,
+                    "values": dict(zip(self.codes, r.values, strict=True)),
+                }
                 for r in self.rows
             ],
             "distinctions": [
@@ -116,6 +120,11 @@ def key_difference(descriptors: dict[str, str]) -> str:
         all(len(w) - start > end for w in lower) and len({w[len(w) - 1 - end] for w in lower}) == 1
     ):
         end += 1
+    # Cut only at clause boundaries, so 'per 15 minutes' is not shortened to '15 minutes'.
+    while start and not lists[0][start - 1].endswith((",", ";", ":")):
+        start -= 1
+    while end and not lists[0][len(lists[0]) - end - 1].endswith((",", ";", ":")):
+        end -= 1
     parts = []
     for code, ws in words.items():
         rest = " ".join(ws[start : len(ws) - end]).strip(" ,;:")

@@ -239,6 +239,11 @@ def parse_record(text: str, path: str = "<record>") -> Record:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         raise RecordError(path, f"invalid TOML: {str(exc).split(' (at')[0]}", line) from None
+    return build_record(data, path, text)
+
+
+def build_record(data: Any, path: str = "<record>", text: str = "") -> Record:
+    """Validate already-parsed TOML data against the schema (``text`` locates lines for errors)."""
     builder = _Builder(path, text)
     record: Record = builder.build(Record, data, "")
     if not PROCEDURE_RE.match(record.code):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,6 +219,8 @@ def derive_label(name: str) -> str:
 
 def _read_text_member(path: Path) -> tuple[str, str]:
     """(member name, decoded text) of the ANWEB text file inside a release zip."""
+    import zipfile
+
     try:
         with zipfile.ZipFile(path) as archive:
             names = [

@@ -5,15 +5,13 @@ User and data text is always wrapped in ``Text`` so it is never read as rich mar
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -41,14 +39,30 @@ def console(stderr: bool = False, plain: bool = False, width: int | None = None)
     )
 
 
-def _bullets(items: Sequence[str]) -> Table:
-    # A grid, not a string, so that wrapped lines hang under the text rather than the bullet.
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="muted", no_wrap=True)
-    grid.add_column()
-    for item in items:
-        grid.add_row("•", Text(item))
-    return grid
+class _Bullets:
+    """A bullet list whose wrapped lines hang under the text, wrapped at render time.
+
+    Plain text wrapping is several times cheaper than a rich grid, and every ``show`` pays for it.
+    """
+
+    def __init__(self, items: Sequence[str]) -> None:
+        self.items = items
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        import textwrap
+
+        width = max(options.max_width - 2, 10)
+        for item in self.items:
+            lines = textwrap.wrap(item, width=width, break_on_hyphens=False) or [""]
+            text = Text("• ", style="muted")
+            text.append(lines[0])
+            for line in lines[1:]:
+                text.append("\n  " + line)
+            yield text
+
+
+def _bullets(items: Sequence[str]) -> _Bullets:
+    return _Bullets(items)
 
 
 def _panel(title: str, body: RenderableType) -> Panel:
@@ -391,6 +405,9 @@ def write_json(data: Any, stream: Any = None) -> None:
 
 
 def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], stream: Any = None) -> None:
+    import csv
+    import io
+
     stream = stream or sys.stdout
     buffer = io.StringIO()
     writer = csv.DictWriter(

@@ -33,7 +33,39 @@ FIELDS: dict[str, tuple[float, str]] = {
     "u": (0.25, "summary"),
 }
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "e", "for", "from", "g", "i", "in", "is", "it", "its", "of", "on", "or", "per", "the", "than", "to", "with", "each", "other", "etc", "any", "via", "s"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "e",
+        "for",
+        "from",
+        "g",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "per",
+        "the",
+        "than",
+        "to",
+        "with",
+        "each",
+        "other",
+        "etc",
+        "any",
+        "via",
+        "s",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
 K1, B = 1.2, 0.5

@@ -22,11 +22,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import bundle
 from .errors import ReleaseError, StoreError
 from .release import Official, ParsedRelease
-from .search import FIELDS, Doc, build_index
+
+if TYPE_CHECKING:
+    from .search import Doc
 
 SCHEMA_VERSION = "1"
 INDEX_VERSION = "1"
@@ -373,6 +376,8 @@ def _write_release(path: Path, parsed: ParsedRelease) -> None:
 
 
 def _documents(release: ReleaseDB | None) -> list[Doc]:
+    from .search import Doc
+
     records = {r.code: r for r in bundle.load_all()}
     docs: dict[str, Doc] = {}
     if release is not None:
@@ -395,6 +400,7 @@ def _documents(release: ReleaseDB | None) -> list[Doc]:
 
 
 def _write_index(conn: sqlite3.Connection, docs: list[Doc], key: str) -> sqlite3.Connection:
+    from .search import build_index
     from .synonyms import load_synonyms
 
     index = build_index(docs)
@@ -442,6 +448,8 @@ class SqliteIndex:
         return data
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]:
+        from .search import FIELDS
+
         wanted = list(terms)
         out: dict[str, list[tuple[str, float, str]]] = {}
         for i in range(0, len(wanted), 500):
@@ -458,6 +466,8 @@ class SqliteIndex:
         return out
 
     def docs(self, codes: Iterable[str]) -> dict[str, Doc]:
+        from .search import Doc
+
         wanted = list(codes)
         out: dict[str, Doc] = {}
         for i in range(0, len(wanted), 500):
@@ -477,5 +487,7 @@ class SqliteIndex:
         return [r[0] for r in rows]
 
     def all_docs(self) -> list[Doc]:
+        from .search import Doc
+
         rows = self.conn.execute("SELECT code, kind, short, long, term FROM docs ORDER BY code")
         return [Doc(c, k, s, lg, t) for c, k, s, lg, t in rows]

@@ -1,0 +1,68 @@
+"""The library core stays free of the terminal, and start-up stays lean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE = [
+    "catalog",
+    "records",
+    "bundle",
+    "search",
+    "compare",
+    "release",
+    "store",
+    "validate",
+    "history",
+    "check",
+    "fields",
+    "codes",
+    "errors",
+    "update",
+    "synonyms",
+]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+def test_core_imports_neither_typer_nor_rich() -> None:
+    imports = "\n".join(f"import hcpcs_cli.{m}" for m in CORE)
+    loaded = _modules_after(
+        imports + "\nfrom hcpcs_cli import Catalog\nCatalog(use_release=False).get('H2028')"
+    )
+    assert not {m for m in loaded if m.split(".")[0] in ("typer", "rich", "click")}
+
+
+def test_package_import_is_lazy() -> None:
+    loaded = _modules_after("import hcpcs_cli")
+    assert "hcpcs_cli.catalog" not in loaded and "sqlite3" not in loaded
+
+
+def test_show_does_not_load_fuzzy_matching_or_zip_handling(tmp_path) -> None:
+    code = (
+        f"import os; os.environ['HCPCS_HOME'] = {str(tmp_path)!r}\n"
+        "from hcpcs_cli.cli import run\n"
+        "import io, contextlib\n"
+        "with contextlib.redirect_stdout(io.StringIO()): run(['show', 'H2028'])\n"
+    )
+    loaded = _modules_after(code)
+    assert "rapidfuzz" not in loaded and "zipfile" not in loaded and "rich.progress" not in loaded
+
+
+def test_library_usage_from_python() -> None:
+    from hcpcs_cli import Catalog
+
+    catalog = Catalog(use_release=False)
+    entry = catalog.get("h-2028")
+    assert entry.record is not None and entry.record.unit == "per 15 minutes"
+    assert catalog.search("halfway house")[0].code == "H2034"
+    assert "per diem" in catalog.compare(["H2028", "H2029"]).key_difference

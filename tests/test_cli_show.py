@@ -1,0 +1,120 @@
+"""hcpcs show: the official descriptor and the plain-language record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import invoke
+
+
+def test_show_h2028_per_15_minutes_with_indications_setting_personnel(home) -> None:
+    r = invoke(["show", "H2028"])
+    assert r.exit_code == 0, r.stderr
+    out = r.stdout
+    assert "Sexual offender treatment service, per 15 minutes" in out
+    for title in (
+        "Indications",
+        "Setting",
+        "Personnel",
+        "Billing notes",
+        "Similar codes",
+        "Alternatives",
+    ):
+        assert title in out
+    assert "per diem" not in out.split("Similar codes")[0].split("Summary")[0]
+    assert "\x1b[" not in out  # piped output carries no colour codes
+
+
+@pytest.mark.parametrize("spelling", ["h2028", "h-2028", "H 2028", "H2028 "])
+def test_show_accepts_any_spelling(home, spelling: str) -> None:
+    r = invoke(["show", spelling, "--json"])
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["code"] == "H2028"
+
+
+def test_show_json_shape(home) -> None:
+    data = json.loads(invoke(["show", "H0015", "--json"]).stdout)
+    assert data["descriptor"].startswith("Alcohol and/or drug services; intensive outpatient")
+    assert data["status"] == "active"
+    record = data["record"]
+    assert "IOP" in record["abbreviations"]
+    assert record["billing"]["modifiers"][0].keys() == {"code", "meaning", "use"}
+    assert all(len(s["difference"]) > 10 for s in record["similar"])
+
+
+def test_show_several_codes_gives_a_json_list(home) -> None:
+    data = json.loads(invoke(["show", "H2028", "H2029", "--json"]).stdout)
+    assert [d["code"] for d in data] == ["H2028", "H2029"]
+    assert "per diem" in data[1]["descriptor"]
+
+
+def test_show_one_section(home) -> None:
+    r = invoke(["show", "H2028", "--section", "billing"])
+    assert "Billing notes" in r.stdout and "HQ" in r.stdout and "Group setting" in r.stdout
+    assert "Summary" not in r.stdout and "Indications" not in r.stdout
+    data = json.loads(invoke(["show", "H2028", "--section", "similar", "--json"]).stdout)
+    assert list(data["record"]) == ["similar"]
+
+
+def test_unknown_section_is_a_usage_error(home) -> None:
+    r = invoke(["show", "H2028", "--section", "colour"])
+    assert r.exit_code == 2
+    assert r.stderr.strip().startswith("hcpcs: error: unknown section 'colour'")
+    assert "billing" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_code_exits_1_with_suggestions(home) -> None:
+    r = invoke(["show", "Z9999"])
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert r.stderr.startswith("hcpcs: error: unknown code Z9999")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_near_miss_suggests_the_neighbour(imported) -> None:
+    r = invoke(["show", "H2093"])
+    assert r.exit_code == 1
+    assert "did you mean" in r.stderr and "H2033" in r.stderr
+
+
+def test_malformed_code_is_a_usage_error(home) -> None:
+    r = invoke(["show", "hello world"])
+    assert r.exit_code == 2
+    assert "is not a HCPCS Level II code" in r.stderr
+
+
+def test_show_with_release_merges_official_fields(imported) -> None:
+    r = invoke(["show", "H2028"])
+    assert "Medicare fields (CMS release 2020)" in r.stdout
+    assert "I: not payable by Medicare" in r.stdout
+    assert "Summary" in r.stdout
+
+
+def test_show_release_only_code_spells_out_fields(imported) -> None:
+    r = invoke(["show", "E0601"])
+    assert r.exit_code == 0
+    out = r.stdout
+    assert "Continuous positive airway pressure (cpap) device" in out
+    assert "D: special coverage instructions apply" in out
+    assert "36: DME, capped rental" in out
+    assert "D1E: DME: other durable medical equipment" in out
+    assert "active" in out and "1988-01-01" in out
+
+
+def test_show_terminated_code(imported) -> None:
+    r = invoke(["show", "G0164"])
+    assert "terminated: last day of use 2016-12-31" in r.stdout
+    data = json.loads(invoke(["show", "G0164", "--json"]).stdout)
+    assert data["status"] == "terminated" and data["termination_date"] == "2016-12-31"
+
+
+def test_show_modifier(imported) -> None:
+    r = invoke(["show", "HF"])
+    assert r.exit_code == 0
+    assert "Substance abuse program" in r.stdout and "modifier" in r.stdout
+
+
+def test_show_code_with_modifier_resolves_the_code(imported) -> None:
+    data = json.loads(invoke(["show", "H2028-HF", "--json"]).stdout)
+    assert data["code"] == "H2028"
