@@ -271,7 +271,8 @@ def validate(
     else:
         from .render import validation_table
 
-        _out().print(validation_table(results))
+        out = _out()
+        out.print(validation_table(results, out.width), soft_wrap=True)
         counts = {
             s: sum(r.status == s for r in results)
             for s in ("active", "terminated", "unknown", "invalid")

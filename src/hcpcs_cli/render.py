@@ -296,22 +296,37 @@ def compare_view(comparison: Any) -> RenderableType:
     return Group(*parts)
 
 
-def validation_table(results: Sequence[Any]) -> RenderableType:
-    table = Table(border_style="muted", show_edge=False)
-    table.add_column("Input", overflow="fold")
-    table.add_column("Code", style="code", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Descriptor / note", overflow="fold")
+def validation_table(results: Sequence[Any], width: int) -> Text:
+    """Aligned columns as one Text: a 10,000-code batch renders in a blink, unlike a rich Table."""
     styles = {"active": "ok", "terminated": "warn", "unknown": "bad", "invalid": "bad"}
-    for r in results:
-        status = r.status + (
-            f" {r.termination_date}" if r.termination_date and r.status == "terminated" else ""
-        )
+    statuses = [
+        r.status
+        + (f" {r.termination_date}" if r.status == "terminated" and r.termination_date else "")
+        for r in results
+    ]
+    w_input = min(max([5, *(len(r.input) for r in results)]), 24)
+    w_status = max([6, *(len(s) for s in statuses)])
+    room = max(width - w_input - w_status - 11, 20)
+    text = Text(no_wrap=True)
+    text.append(
+        f"{'Input':<{w_input}}  {'Code':<5}  {'Status':<{w_status}}  Descriptor / note\n",
+        style="label",
+    )
+    for r, status in zip(results, statuses, strict=True):
+        shown = r.input if len(r.input) <= w_input else r.input[: w_input - 1] + "…"
+        shown = "".join(ch if ch.isprintable() else "?" for ch in shown)
         note = r.descriptor or r.message
         if r.message and r.descriptor:
             note = f"{r.descriptor} ({r.message})"
-        table.add_row(Text(r.input), Text(r.code), Text(status, style=styles[r.status]), Text(note))
-    return table
+        if len(note) > room:
+            note = note[: room - 1] + "…"
+        text.append(f"{shown:<{w_input}}  ")
+        text.append(f"{r.code:<5}", style="code")
+        text.append("  ")
+        text.append(f"{status:<{w_status}}", style=styles[r.status])
+        text.append(f"  {note}\n")
+    text.rstrip()
+    return text
 
 
 def status_table(infos: Sequence[Any], default: str | None) -> RenderableType:
