@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hcpcs_cli.codes import CodeRef, looks_like_prefix, normalize, parse_code, parse_range
@@ -48,6 +48,7 @@ def test_prefix_and_range_recognition() -> None:
     assert parse_range("H2027") is None
 
 
+@settings(max_examples=1000)
 @given(st.text(max_size=80))
 def test_parse_code_raises_only_its_own_error(text: str) -> None:
     try:

@@ -88,6 +88,8 @@ class Catalog:
         self.store = store
         self._label = release
         self._use_release = use_release
+        # Problems in the user's own record files: reported, never fatal.
+        self.warnings: list[str] = []
 
     @cached_property
     def release(self) -> ReleaseDB | None:
@@ -112,6 +114,14 @@ class Catalog:
         code = ref.code
         official = self.release.get(code) if self.release else None
         record = bundle.get_record(code) if len(code) == 5 else None
+        if len(code) == 5:
+            from .user_records import apply
+
+            record, problem = apply(code, record, self.store.root)
+            if problem is not None:
+                if record is None and official is None:
+                    raise problem  # the user's file is the only source for this code
+                self.warnings.append(f"{problem} (your record file is ignored)")
         if official is None and record is None:
             where = "" if self.release else " (no CMS release imported: see hcpcs data import)"
             raise CodeNotFound(code, self.suggest(code), where if len(code) == 5 else where)

@@ -185,6 +185,22 @@ def check_records(
     return records, problems
 
 
+def check_user_records(root: Path) -> list[Problem]:
+    """Problems in the user's own record files under ``root/records``."""
+    from .user_records import apply, user_codes
+
+    problems = []
+    for code in user_codes(root):
+        try:
+            base = bundle.get_record(code)
+        except RecordError:
+            base = None
+        _, problem = apply(code, base, root)
+        if problem is not None:
+            problems.append(Problem(problem.path, problem.line, problem.problem))
+    return problems
+
+
 def _all_text(record: Record) -> list[str]:
     out: list[str] = []
 

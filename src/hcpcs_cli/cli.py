@@ -97,8 +97,7 @@ def main_callback(
 
     Examples: hcpcs show H2028 | hcpcs search "halfway house" | hcpcs compare H2028 H2029
     """
-    if debug:
-        os.environ["HCPCS_DEBUG"] = "1"
+    # --debug is read by run() before parsing, so that it covers errors in parsing too.
 
 
 @app.command()
@@ -126,6 +125,8 @@ def show(
             raise UsageError(f"unknown section '{section}'", f"choose from {', '.join(SECTIONS)}")
     catalog = _catalog(release)
     entries = [catalog.get(code) for code in codes]
+    for warning in catalog.warnings:
+        _err(f"warning: {warning}")
     if json_:
         from .render import write_json
 
@@ -482,18 +483,20 @@ def data_check(
     ] = None,
 ) -> None:
     """Validate every bundled record (and its descriptors against a release)."""
-    from .check import check_records
+    from .check import check_records, check_user_records
     from .store import Store
 
     known: list[str] = []
     modifiers: dict[str, str] = {}
+    store = Store()
     if not release:
-        db = Store().open()
+        db = store.open()
         if db is not None:
             summaries = db.summaries()
             known = [c for c, v in summaries.items() if v[3] == "procedure"]
             modifiers = {c: v[0] for c, v in summaries.items() if v[3] == "modifier"}
     records, problems = check_records(release or [], known, modifiers)
+    problems += check_user_records(store.root)
     for p in problems:
         sys.stdout.write(f"{p}\n")
     if problems:

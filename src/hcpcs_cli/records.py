@@ -102,6 +102,8 @@ class Record:
     patient_experience: str
     billing: Billing
     similar: tuple[Similar, ...]
+    # Notes a user adds in their own record file (see user_records.py); bundled files leave it out.
+    local_notes: Strings = ()
     source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -187,17 +189,31 @@ class _Builder:
         if not isinstance(data, dict):
             self.fail(f"'{where}' must be a table", where or None)
         hints = _hints(cls)
-        names = [f.name for f in dataclasses.fields(cls) if f.name != "source"]
+        fields = [f for f in dataclasses.fields(cls) if f.name != "source"]
+        names = [f.name for f in fields]
         unknown = sorted(set(data) - set(names))
         if unknown:
             self.fail(f"unknown key '{_join(where, unknown[0])}'", unknown[0])
         values = {}
-        for name in names:
-            dotted = _join(where, name)
-            if name not in data:
+        for f in fields:
+            dotted = _join(where, f.name)
+            if f.name not in data:
+                if f.default is not dataclasses.MISSING:
+                    continue  # a field with a default is optional
                 self.fail(f"missing required key '{dotted}'", where or None)
-            values[name] = self.value(hints[name], data[name], dotted)
+            values[f.name] = self.value(hints[f.name], data[f.name], dotted)
         return cls(**values)
+
+    def partial(self, data: Any) -> dict[str, Any]:
+        """Validate the keys present in ``data`` against the Record schema; none is required."""
+        if not isinstance(data, dict):
+            self.fail("a record must be a table")
+        hints = _hints(Record)
+        allowed = [f.name for f in dataclasses.fields(Record) if f.name != "source"]
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            self.fail(f"unknown key '{unknown[0]}'", unknown[0])
+        return {name: self.value(hints[name], data[name], name) for name in data}
 
     def value(self, hint: Any, data: Any, where: str) -> Any:
         if hint is str:
@@ -260,6 +276,25 @@ def build_record(data: Any, path: str = "<record>", text: str = "") -> Record:
         if similar.code == record.code:
             builder.fail("a record cannot list its own code as similar", "similar")
     return dataclasses.replace(record, source=path)
+
+
+def parse_partial(text: str, path: str) -> dict[str, Any]:
+    """A user's partial record: each key present is validated; ``code`` is required."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        raise RecordError(path, f"invalid TOML: {str(exc).split(' (at')[0]}", line) from None
+    builder = _Builder(path, text)
+    values = builder.partial(data)
+    code = values.get("code")
+    if code is None:
+        builder.fail("missing required key 'code'")
+    if not PROCEDURE_RE.match(code):
+        builder.fail(f"'code' {code!r} is not a Level II procedure code", "code")
+    if Path(path).stem != code:
+        builder.fail(f"file name must match its code: expected {code}.toml", "code")
+    return values
 
 
 def _line_from_message(message: str) -> int | None:

@@ -197,6 +197,8 @@ def section(record: Record, key: str) -> RenderableType:
             for m in r.billing.modifiers:
                 mods.add_row(Text(m.code), Text(m.meaning), Text(m.use))
             parts.append(mods)
+        if r.local_notes:
+            parts += [Text("Local notes (your records)", style="warn"), _bullets(r.local_notes)]
         parts += [
             Text("Documentation", style="label"),
             _bullets(r.billing.documentation),

@@ -251,6 +251,7 @@ class Store:
             )
         target = self.releases_dir / f"{label}.sqlite"
         with self.lock():
+            self._remove_leftovers()
             if target.exists():
                 try:
                     existing = ReleaseDB(target).info()
@@ -287,16 +288,18 @@ class Store:
             path.unlink()
             self.__dict__.pop("releases", None)
 
-    def clean_temp(self) -> None:
+    def _remove_leftovers(self) -> None:
+        # Called under the lock: any temporary file here is from an import that was killed.
         for tmp in self.releases_dir.glob(".import-*.tmp"):
             with contextlib.suppress(OSError):
-                if time.time() - tmp.stat().st_mtime > 3600:
-                    tmp.unlink()
+                tmp.unlink()
 
     # -- search index -----------------------------------------------------------------------
     def index_for(self, release: ReleaseDB | None) -> SqliteIndex:
         """The search index for ``release`` plus the bundled records, rebuilt if stale or damaged."""
-        fingerprint = bundle.fingerprint()
+        from .user_records import fingerprint as user_fingerprint
+
+        fingerprint = f"{bundle.fingerprint()}+{user_fingerprint(self.root)}"
         if release is None:
             key = f"{INDEX_VERSION}:bundled:{fingerprint}"
             name = "index-bundled.sqlite"
@@ -312,7 +315,7 @@ class Store:
                 conn.close()
             except (StoreError, sqlite3.Error):
                 pass
-        docs = _documents(release)
+        docs = _documents(release, self.root)
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.cache_dir)
@@ -375,10 +378,15 @@ def _write_release(path: Path, parsed: ParsedRelease) -> None:
         os.fsync(handle.fileno())
 
 
-def _documents(release: ReleaseDB | None) -> list[Doc]:
+def _documents(release: ReleaseDB | None, root: Path) -> list[Doc]:
     from .search import Doc
+    from .user_records import apply, user_codes
 
     records = {r.code: r for r in bundle.load_all()}
+    for code in user_codes(root):
+        merged, _ = apply(code, records.get(code), root)
+        if merged is not None:
+            records[code] = merged
     docs: dict[str, Doc] = {}
     if release is not None:
         for code, (long, short, term, kind) in release.summaries().items():

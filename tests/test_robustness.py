@@ -1,0 +1,183 @@
+"""The data directory is never left broken: killed imports, concurrent imports, read-only homes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import RELEASE_TXT, RELEASE_ZIP, invoke
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hcpcs_cli.errors import UsageError
+from hcpcs_cli.search import Doc, build_index, search
+
+
+def _hcpcs(home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "HCPCS_HOME": str(home)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "hcpcs_cli", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_sigkill_during_import_leaves_the_previous_release_usable(
+    home: Path, tmp_path: Path
+) -> None:
+    assert invoke(["data", "import", str(RELEASE_ZIP)]).exit_code == 0
+    before = json.loads(invoke(["data", "status", "--json"]).stdout)["releases"]
+    edited = tmp_path / "HCPC2020_ANWEB_edited.txt"
+    edited.write_bytes(
+        RELEASE_TXT.read_bytes().replace(b"Standard wheelchair", b"Standard wheelchaiR")
+    )
+    proc = _hcpcs(home, "data", "import", str(edited), "--label", "2020", "--replace")
+    deadline = time.monotonic() + 60
+    while not list((home / "releases").glob(".import-*.tmp")) and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    # The previous release answers, unchanged.
+    assert json.loads(invoke(["data", "status", "--json"]).stdout)["releases"] == before
+    assert (
+        json.loads(invoke(["show", "K0001", "--json"]).stdout)["descriptor"]
+        == "Standard wheelchair"
+    )
+    assert invoke(["search", "wheelchair"]).exit_code == 0
+    # The next import cleans the leftovers and succeeds.
+    r = invoke(["data", "import", str(edited), "--label", "2020", "--replace"])
+    assert r.exit_code == 0, r.stderr
+    assert not list((home / "releases").glob(".import-*.tmp"))
+    assert (
+        json.loads(invoke(["show", "K0001", "--json"]).stdout)["descriptor"]
+        == "Standard wheelchaiR"
+    )
+
+
+def test_two_imports_at_once_do_not_corrupt(home: Path) -> None:
+    first = _hcpcs(home, "data", "import", str(RELEASE_ZIP), "--label", "a")
+    second = _hcpcs(home, "data", "import", str(RELEASE_TXT), "--label", "b")
+    assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
+    assert second.wait(timeout=120) == 0, second.stderr.read() if second.stderr else ""
+    status = json.loads(invoke(["data", "status", "--json"]).stdout)
+    assert sorted(r["label"] for r in status["releases"]) == ["a", "b"]
+    assert all(r["procedures"] == 6710 for r in status["releases"])
+    assert sorted(p.name for p in (home / "releases").iterdir()) == ["a.sqlite", "b.sqlite"]
+
+
+def test_unwritable_data_directory_still_serves_lookups(
+    imported: Path, tmp_path: Path, monkeypatch
+) -> None:
+    home = tmp_path / "ro"
+    shutil.copytree(imported / "releases", home / "releases")
+    (home / "cache").write_text("not a directory, so nothing can be written here")
+    os.chmod(home / "releases", 0o555)
+    monkeypatch.setenv("HCPCS_HOME", str(home))
+    try:
+        assert "cpap" in invoke(["show", "E0601"]).stdout.lower()
+        data = json.loads(invoke(["search", "halfway house", "--json"]).stdout)
+        assert data[0]["code"] == "H2034"
+        assert invoke(["validate", "H2028"]).exit_code == 0
+    finally:
+        os.chmod(home / "releases", 0o755)
+
+
+def test_release_file_replaced_by_garbage_is_reported(home: Path) -> None:
+    (home / "releases").mkdir(parents=True)
+    (home / "releases" / "2020.sqlite").write_bytes(b"this is not a database at all" * 50)
+    status = invoke(["data", "status", "--json"])
+    assert status.exit_code == 0 and json.loads(status.stdout)["releases"] == []
+    r = invoke(["show", "H2028", "--release", "2020"])
+    assert r.exit_code == 3
+    assert "import the release again" in r.stderr or "delete the file" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+_DOCS = [
+    Doc(
+        "H2034",
+        "procedure",
+        "A/d halfway house, per diem",
+        "Alcohol and/or drug abuse halfway house services, per diem",
+    ),
+    Doc(
+        "H2028",
+        "procedure",
+        "Sex offend tx svc, 15 min",
+        "Sexual offender treatment service, per 15 minutes",
+    ),
+    Doc("HF", "modifier", "Substance abuse program", "Substance abuse program"),
+]
+
+
+class _MemoryIndex:
+    def __init__(self) -> None:
+        self.index = build_index(_DOCS)
+        self.by_code = {d.code: d for d in _DOCS}
+
+    def vocabulary(self):
+        return sorted(self.index)
+
+    def postings(self, terms):
+        return {t: self.index[t] for t in terms if t in self.index}
+
+    def docs(self, codes):
+        return {c: self.by_code[c] for c in codes if c in self.by_code}
+
+    def codes_between(self, low, high):
+        return sorted(c for c in self.by_code if low <= c <= high)
+
+    def synonyms(self):
+        return {"sober living": ["halfway house"]}
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(max_size=200),
+    st.integers(min_value=-2, max_value=50),
+    st.sampled_from(["procedure", "modifier", "all"]),
+    st.booleans(),
+)
+def test_query_parsing_raises_only_usage_errors(
+    query: str, limit: int, kind: str, explain: bool
+) -> None:
+    index = _MemoryIndex()
+    try:
+        hits = search(index, query, limit=limit, kind=kind, explain=explain)
+    except UsageError:
+        return
+    assert len(hits) <= limit
+    assert all(kind == "all" or h.kind == kind for h in hits)
+
+
+def test_memory_index_ranks_synonyms() -> None:
+    assert search(_MemoryIndex(), "sober living")[0].code == "H2034"
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.sampled_from(["show", "search", "compare", "validate"]),
+    st.lists(st.text(min_size=0, max_size=30), min_size=1, max_size=3),
+)
+def test_no_input_reaches_a_traceback(home: Path, command: str, args: list[str]) -> None:
+    r = invoke([command, *args], input="")
+    assert r.exit_code in (0, 1, 2, 3), (r.exit_code, r.stderr)
+    assert "Traceback" not in r.stderr
+    if r.exit_code:
+        assert r.stderr.startswith("hcpcs: ")
