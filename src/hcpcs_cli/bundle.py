@@ -6,7 +6,6 @@ A lookup reads one small TOML file; nothing here parses the whole set unless ask
 
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import cache
 from pathlib import Path
@@ -61,6 +60,8 @@ def load_all() -> list[Record]:
 
 def fingerprint() -> str:
     """Changes whenever a bundled record or the synonym table changes (names, sizes, times)."""
+    import hashlib
+
     digest = hashlib.sha1()
     base = data_dir()
     for folder in (base, base / "records"):

@@ -8,7 +8,6 @@ ships in the same zip, field by field, for every 2020 record.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -254,6 +253,8 @@ def read_release(path: Path, label: str | None = None) -> ParsedRelease:
         raise ReleaseError(f"no such file: {path}") from None
     except OSError as exc:
         raise ReleaseError(f"cannot read {path}: {exc.strerror or exc}") from None
+    import hashlib
+
     sha = hashlib.sha256(raw).hexdigest()
     if raw[:4] == b"PK\x03\x04":
         member, text = _read_text_member(path)

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -265,6 +264,8 @@ class Store:
                         "choose another --label, or add --replace",
                     )
             self.releases_dir.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, tmp_name = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=self.releases_dir)
             os.close(fd)
             tmp = Path(tmp_name)
@@ -318,6 +319,8 @@ class Store:
         docs = _documents(release, self.root)
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, tmp_name = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.cache_dir)
             os.close(fd)
             tmp = Path(tmp_name)

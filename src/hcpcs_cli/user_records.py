@@ -10,7 +10,6 @@ line) is returned as a warning and the bundled record is used unchanged.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 from pathlib import Path
 
@@ -59,6 +58,8 @@ def user_codes(root: Path) -> tuple[str, ...]:
 
 def fingerprint(root: Path) -> str:
     """Changes whenever a user record changes, so the search index follows it."""
+    import hashlib
+
     digest = hashlib.sha1()
     for code in user_codes(root):
         try:
