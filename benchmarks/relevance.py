@@ -22,10 +22,11 @@ import re
 import sqlite3
 import sys
 import tempfile
-import tomllib
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+
+import tomllib
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_RELEASE = HERE.parents[1] / "shared" / "cms" / "2020" / "2020-Alpha-Numeric-HCPCS-File.zip"
