@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def test_a_different_release_under_the_same_label_needs_replace(
 ) -> None:
     store = Store(tmp_path)
     store.import_release(parsed_2020)
-    edited = dataclasses.replace(parsed_2020, sha256="0" * 64, entries=parsed_2020.entries[:-1])
+    edited = parsed_2020._replace(sha256="0" * 64, entries=parsed_2020.entries[:-1])
     with pytest.raises(ReleaseError, match="already held as '2020'"):
         store.import_release(edited)
     info, changed = store.import_release(edited, replace=True)
@@ -50,7 +49,7 @@ def test_failed_import_leaves_previous_release_intact(
         raise OSError("disk full")
 
     monkeypatch.setattr(store_module, "_write_release", explode)
-    other = dataclasses.replace(parsed_2020, sha256="1" * 64)
+    other = parsed_2020._replace(sha256="1" * 64)
     with pytest.raises(OSError):
         store.import_release(other, replace=True)
     assert sorted(p.name for p in (tmp_path / "releases").iterdir()) == ["2020.sqlite"]
@@ -64,12 +63,10 @@ def test_newest_release_is_the_default_and_others_can_be_chosen(
     store = Store(tmp_path)
     store.import_release(parsed_2020)
     entries = tuple(
-        dataclasses.replace(e, action_effective_date="2021-01-01") if e.code == "A0021" else e
+        e._replace(action_effective_date="2021-01-01") if e.code == "A0021" else e
         for e in parsed_2020.entries
     )
-    store.import_release(
-        dataclasses.replace(parsed_2020, label="2021", sha256="2" * 64, entries=entries)
-    )
+    store.import_release(parsed_2020._replace(label="2021", sha256="2" * 64, entries=entries))
     fresh = Store(tmp_path)
     assert [i.label for i in fresh.releases] == ["2020", "2021"]
     assert fresh.default_label() == "2021"

@@ -8,9 +8,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import bundle
 from .codes import CodeRef, parse_code
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, SqliteIndex, Store
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """Everything known about one code: the bundled record and/or the release's fields."""
 
     code: str
@@ -65,9 +63,7 @@ class Entry:
         if self.record:
             data["record"] = self.record.to_dict()
         if self.official:
-            from dataclasses import asdict
-
-            data["official"] = asdict(self.official)
+            data["official"] = self.official._asdict()
         return data
 
 

@@ -1,20 +1,18 @@
-"""The plain-language code record: its schema (frozen dataclasses) and its TOML loader.
+"""The plain-language code record: its schema (immutable typed tuples) and its TOML loader.
 
-The dataclasses below are the schema. ``parse_record`` walks them to validate a TOML document, so the
+The classes below are the schema. ``parse_record`` walks them to validate a TOML document, so the
 file format, the validation and the Python objects cannot drift apart. ``data/README.md`` documents
 the same schema for writers.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 import typing
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .codes import MODIFIER_RE, PROCEDURE_RE
 from .errors import RecordError
@@ -27,55 +25,49 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 Strings = tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Purpose:
+class Purpose(NamedTuple):
     conditions: Strings
     goals: Strings
 
 
-@dataclass(frozen=True)
-class Indications:
+class Indications(NamedTuple):
     conditions: Strings
     criteria: Strings
 
 
-@dataclass(frozen=True)
-class Risks:
+class Risks(NamedTuple):
     common: Strings
     rare: Strings
     management: Strings
 
 
-@dataclass(frozen=True)
-class Alternative:
+class Alternative(NamedTuple):
     name: str
     pros: Strings
     cons: Strings
 
 
-@dataclass(frozen=True)
-class ModifierNote:
+class ModifierNote(NamedTuple):
     code: str
     meaning: str
     use: str
 
 
-@dataclass(frozen=True)
-class Billing:
+class Billing(NamedTuple):
     modifiers: tuple[ModifierNote, ...]
     documentation: Strings
     denials: Strings
     payer_notes: Strings
 
 
-@dataclass(frozen=True)
-class Similar:
+class Similar(NamedTuple):
     code: str
     difference: str
 
 
-@dataclass(frozen=True)
-class Record:
+# NamedTuple rather than frozen dataclasses: the same immutability and types, at a tenth of the
+# class-creation cost, which every lookup pays at start-up (see docs/benchmarks.md).
+class Record(NamedTuple):
     """A bundled, human-written record for one code."""
 
     code: str
@@ -104,10 +96,10 @@ class Record:
     similar: tuple[Similar, ...]
     # Notes a user adds in their own record file (see user_records.py); bundled files leave it out.
     local_notes: Strings = ()
-    source: str = field(default="", compare=False)
+    source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        data: dict[str, Any] = as_dict(self)
         data.pop("source")
         return data
 
@@ -120,6 +112,19 @@ class Record:
             "category": self.category,
             "summary": self.summary,
         }
+
+
+def as_dict(value: Any) -> Any:
+    """Nested records as plain dicts and lists (for JSON)."""
+    if hasattr(value, "_asdict"):
+        return {k: as_dict(v) for k, v in value._asdict().items()}
+    if isinstance(value, tuple):
+        return [as_dict(v) for v in value]
+    return value
+
+
+def _is_schema(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields")
 
 
 # Sections a user can ask for with --section, in display order, with their titles.
@@ -189,19 +194,19 @@ class _Builder:
         if not isinstance(data, dict):
             self.fail(f"'{where}' must be a table", where or None)
         hints = _hints(cls)
-        fields = [f for f in dataclasses.fields(cls) if f.name != "source"]
-        names = [f.name for f in fields]
+        names = [n for n in cls._fields if n != "source"]  # type: ignore[attr-defined]
+        defaults = cls._field_defaults  # type: ignore[attr-defined]
         unknown = sorted(set(data) - set(names))
         if unknown:
             self.fail(f"unknown key '{_join(where, unknown[0])}'", unknown[0])
         values = {}
-        for f in fields:
-            dotted = _join(where, f.name)
-            if f.name not in data:
-                if f.default is not dataclasses.MISSING:
+        for name in names:
+            dotted = _join(where, name)
+            if name not in data:
+                if name in defaults:
                     continue  # a field with a default is optional
                 self.fail(f"missing required key '{dotted}'", where or None)
-            values[f.name] = self.value(hints[f.name], data[f.name], dotted)
+            values[name] = self.value(hints[name], data[name], dotted)
         return cls(**values)
 
     def partial(self, data: Any) -> dict[str, Any]:
@@ -209,7 +214,7 @@ class _Builder:
         if not isinstance(data, dict):
             self.fail("a record must be a table")
         hints = _hints(Record)
-        allowed = [f.name for f in dataclasses.fields(Record) if f.name != "source"]
+        allowed = [n for n in Record._fields if n != "source"]
         unknown = sorted(set(data) - set(allowed))
         if unknown:
             self.fail(f"unknown key '{unknown[0]}'", unknown[0])
@@ -222,8 +227,8 @@ class _Builder:
             if not data.strip():
                 self.fail(f"'{where}' must not be empty", where)
             return " ".join(data.split()) if "\n" in data else data.strip()
-        if dataclasses.is_dataclass(hint):
-            return self.build(typing.cast(type, hint), data, where)
+        if _is_schema(hint):
+            return self.build(hint, data, where)
         item = typing.get_args(hint)[0]
         if not isinstance(data, list):
             self.fail(f"'{where}' must be a list, not {_kind(data)}", where)
@@ -275,7 +280,7 @@ def build_record(data: Any, path: str = "<record>", text: str = "") -> Record:
             builder.fail(f"similar code {similar.code!r} is not a Level II code", "similar")
         if similar.code == record.code:
             builder.fail("a record cannot list its own code as similar", "similar")
-    return dataclasses.replace(record, source=path)
+    return record._replace(source=path)
 
 
 def parse_partial(text: str, path: str) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ReleaseError
 
@@ -50,8 +50,7 @@ _RECORD_RE = re.compile(r"^(?:[A-Z][0-9]{4}|   [A-Z0-9]{2})[0-9]{5}[3478]")
 MIN_RECORDS = 100
 
 
-@dataclass(frozen=True)
-class Official:
+class Official(NamedTuple):
     """One code or modifier as the release gives it."""
 
     code: str
@@ -91,8 +90,7 @@ class Official:
         return self.termination_date >= on
 
 
-@dataclass(frozen=True)
-class ParsedRelease:
+class ParsedRelease(NamedTuple):
     label: str
     source: str
     sha256: str

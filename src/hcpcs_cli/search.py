@@ -15,8 +15,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .codes import PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
@@ -85,8 +84,7 @@ def tokenize(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
-@dataclass(frozen=True)
-class Doc:
+class Doc(NamedTuple):
     """What the index knows of one code."""
 
     code: str
@@ -94,7 +92,7 @@ class Doc:
     short: str
     long: str
     termination: str | None = None
-    fields: Mapping[str, str] = field(default_factory=dict)  # field key -> extra text
+    fields: Mapping[str, str] = {}  # field key -> extra text (never mutated)
 
 
 def build_index(docs: Iterable[Doc]) -> dict[str, list[tuple[str, float, str]]]:
@@ -140,8 +138,7 @@ class IndexReader(Protocol):
     def synonyms(self) -> Mapping[str, Sequence[str]]: ...
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     code: str
     kind: str
     descriptor: str
@@ -152,8 +149,7 @@ class Hit:
     why: tuple[str, ...] = ()
 
 
-@dataclass
-class _Concept:
+class _Concept(NamedTuple):
     """One thing the user asked for: a query word, or a phrase the synonym table knows."""
 
     text: str

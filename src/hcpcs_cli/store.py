@@ -18,10 +18,9 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import bundle
 from .errors import ReleaseError, StoreError
@@ -45,8 +44,7 @@ def home() -> Path:
     return Path(user_data_dir("hcpcs", appauthor=False))
 
 
-@dataclass(frozen=True)
-class ReleaseInfo:
+class ReleaseInfo(NamedTuple):
     label: str
     path: Path
     source: str
@@ -57,7 +55,7 @@ class ReleaseInfo:
     imported_at: str
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
+        data = self._asdict()
         data["path"] = str(self.path)
         return data
 
@@ -357,7 +355,7 @@ def _write_release(path: Path, parsed: ParsedRelease) -> None:
                     e.long_descriptor,
                     e.short_descriptor,
                     e.termination_date,
-                    json.dumps(asdict(e), separators=(",", ":")),
+                    json.dumps(e._asdict(), separators=(",", ":")),
                 )
                 for e in parsed.entries
             ),

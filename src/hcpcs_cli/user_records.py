@@ -9,7 +9,6 @@ line) is returned as a warning and the bundled record is used unchanged.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def apply(code: str, record: Record | None, root: Path) -> tuple[Record | None, 
         if record is None:
             return parse_record(text, str(path)), None
         values.pop("code", None)
-        return dataclasses.replace(record, **values), None
+        return record._replace(**values), None
     except RecordError as exc:
         if record is None and "missing required key" in exc.problem:
             exc = RecordError(
