@@ -67,7 +67,12 @@ STOPWORDS = frozenset(
     ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
-K1, B = 1.2, 0.5
+_NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
+K1, B = 1.2, 0.75
+SYNONYM_FACTOR = 0.95
+_CATCH_ALL = re.compile(
+    r"not otherwise classified|, noc\b|^unclassified|^miscellaneous", re.IGNORECASE
+)
 
 
 def stem(word: str) -> str:
@@ -80,8 +85,9 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case word stems of ``text``, stopwords dropped."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    """Lower-case word stems of ``text``, stopwords dropped; ``non-emergency`` is one word."""
+    words = _WORD.findall(_NON.sub("non", text.lower()))
+    return [stem(w) for w in words if w not in STOPWORDS]
 
 
 class Doc(NamedTuple):
@@ -95,10 +101,17 @@ class Doc(NamedTuple):
     fields: Mapping[str, str] = {}  # field key -> extra text (never mutated)
 
 
+def _position_factor(position: int) -> float:
+    """Words at the head of a descriptor name the thing; later ones often name what it is used with
+    ('Footrest, for use with commode chair')."""
+    return 1.0 if position < 3 else max(0.7, 1.0 - 0.04 * (position - 2))
+
+
 def build_index(docs: Iterable[Doc]) -> dict[str, list[tuple[str, float, str]]]:
     """term -> [(code, weight, field key)], best field per code, BM25-weighted."""
     per_field_lengths: dict[str, list[int]] = defaultdict(list)
-    occurrences: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
+    # term -> code -> [(field key, field length, position factor)]
+    occurrences: dict[str, dict[str, list[tuple[str, int, float]]]] = defaultdict(dict)
     count = 0
     for doc in docs:
         count += 1
@@ -108,18 +121,30 @@ def build_index(docs: Iterable[Doc]) -> dict[str, list[tuple[str, float, str]]]:
             if not terms:
                 continue
             per_field_lengths[key].append(len(terms))
-            for term in set(terms):
-                seen = occurrences[term].get(doc.code)
-                if seen is None or FIELDS[key][0] > FIELDS[seen[0]][0]:
-                    occurrences[term][doc.code] = (key, len(terms))
+            first: dict[str, int] = {}
+            for position, term in enumerate(terms):
+                first.setdefault(term, position)
+            for term, position in first.items():
+                factor = _position_factor(position) if key in ("l", "s") else 1.0
+                occurrences[term].setdefault(doc.code, []).append((key, len(terms), factor))
     average = {k: sum(v) / len(v) for k, v in per_field_lengths.items()}
     index: dict[str, list[tuple[str, float, str]]] = {}
     for term, codes in occurrences.items():
         idf = math.log(1 + (count - len(codes) + 0.5) / (len(codes) + 0.5))
         postings = []
-        for code, (key, length) in codes.items():
-            norm = (K1 + 1) / (1 + K1 * (1 - B + B * length / average[key]))
-            postings.append((code, round(idf * norm * FIELDS[key][0], 4), key))
+        for code, places in codes.items():
+            weight, key = max(
+                (
+                    idf
+                    * (K1 + 1)
+                    / (1 + K1 * (1 - B + B * length / average[k]))
+                    * FIELDS[k][0]
+                    * f,
+                    k,
+                )
+                for k, length, f in places
+            )
+            postings.append((code, round(weight, 4), key))
         index[term] = postings
     return index
 
@@ -188,7 +213,7 @@ def _expand(term: str, vocab: Sequence[str]) -> dict[str, float]:
                 break
             if candidate != term:
                 matches[candidate] = max(matches.get(candidate, 0.0), quality)
-    if len(term) >= 4 and not term.isdigit():
+    if len(term) >= 5 and not term.isdigit():
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
@@ -199,6 +224,11 @@ def _expand(term: str, vocab: Sequence[str]) -> dict[str, float]:
             if candidate not in matches and abs(len(candidate) - len(term)) <= 3:
                 matches[candidate] = 0.8 * similarity
     return matches
+
+
+def _in_vocab(term: str, vocab: Sequence[str]) -> bool:
+    pos = bisect.bisect_left(vocab, term)
+    return pos < len(vocab) and vocab[pos] == term
 
 
 def _is_active(termination: str | None, today: str) -> bool:
@@ -289,17 +319,29 @@ def _text_query(
     vocab = reader.vocabulary()
     expansions: dict[str, dict[str, float]] = {}
     for concept in concepts:
-        for alt in concept.alternatives:
+        known = len(concept.alternatives) > 1  # a phrase the synonym table knows
+        for position, alt in enumerate(concept.alternatives):
             for term in alt:
-                if term not in expansions:
+                if term in expansions:
+                    continue
+                if known and position == 0:
+                    # The user typed a recognised term: match it as typed, not as a word beginning
+                    # or a near-miss ('tens' must not find 'tenancy').
+                    expansions[term] = {term: 1.0} if _in_vocab(term, vocab) else {}
+                else:
                     expansions[term] = _expand(term, vocab)
     postings = reader.postings({t for e in expansions.values() for t in e})
+    # Per concept: each alternative's scores are scaled to its best document, so that a synonym
+    # ('zofran' -> 'ondansetron') competes on equal terms with the word as typed; the concept's
+    # weight (its best raw score, an idf-like measure of how telling it is) then sums across concepts.
     total: dict[str, float] = defaultdict(float)
-    matched: dict[str, int] = defaultdict(int)
+    covered: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
+    weight_sum = 0.0
     for concept in concepts:
         best: dict[str, tuple[float, str]] = {}
-        for alt in concept.alternatives:
+        concept_weight = 0.0
+        for position, alt in enumerate(concept.alternatives):
             alt_scores: dict[str, list[tuple[float, str]]] = defaultdict(list)
             for term in alt:
                 term_best: dict[str, tuple[float, str]] = {}
@@ -312,35 +354,50 @@ def _text_query(
                             term_best[code] = (value, f"'{term}'{how} in {label}")
                 for code, pair in term_best.items():
                     alt_scores[code].append(pair)
-            for code, parts in alt_scores.items():
+            scores = {
                 # A multi-word alternative counts in full only when all its words match.
-                value = sum(p[0] for p in parts) / len(alt) * (len(parts) / len(alt)) ** 2
-                if concept.alternatives[0] is not alt:
-                    value *= 0.95
-                if value > best.get(code, (0.0, ""))[0]:
-                    note = "; ".join(p[1] for p in parts)
-                    if concept.alternatives[0] is not alt:
+                code: sum(p[0] for p in parts) / len(alt) * (len(parts) / len(alt)) ** 2
+                for code, parts in alt_scores.items()
+            }
+            if not scores:
+                continue
+            # Scale to the best document that matches the whole alternative; an alternative no
+            # document matches in full counts at half strength.
+            complete = [v for c, v in scores.items() if len(alt_scores[c]) == len(alt)]
+            top = max(complete) if complete else 2 * max(scores.values())
+            concept_weight = max(concept_weight, top)
+            factor = 1.0 if position == 0 else SYNONYM_FACTOR
+            for code, value in scores.items():
+                scaled = value / top * factor
+                if scaled > best.get(code, (0.0, ""))[0]:
+                    note = "; ".join(p[1] for p in alt_scores[code])
+                    if position:
                         note = f"'{concept.text}' means '{' '.join(alt)}': {note}"
-                    best[code] = (value, note)
+                    best[code] = (scaled, note)
+        weight_sum += concept_weight
         for code, (value, note) in best.items():
-            total[code] += value
-            matched[code] += 1
+            total[code] += concept_weight * value
+            covered[code] += concept_weight
             if explain:
                 reasons[code].append(note)
-    n = len(concepts)
+    if not weight_sum:
+        return {}
     phrase = " ".join(words)
     results: dict[str, tuple[float, tuple[str, ...]]] = {}
-    shortlist = sorted(total, key=lambda c: -total[c] * (matched[c] / n) ** 2)[:200]
-    docs = reader.docs(shortlist) if n > 1 else {}
+    shortlist = sorted(total, key=lambda c: -total[c] * (covered[c] / weight_sum) ** 2)[:300]
+    docs = reader.docs(shortlist)
     for code in shortlist:
-        coverage = matched[code] / n
+        coverage = covered[code] / weight_sum
         score = total[code] * (0.25 + 0.75 * coverage**2)
         doc = docs.get(code)
         if doc is not None:
-            texts = [doc.long, doc.short, doc.fields.get("n", "")]
-            if any(phrase in " ".join(tokenize(t)) for t in texts):
-                score *= 1.4
-                if explain:
-                    reasons[code].append("whole phrase matched")
+            if len(concepts) > 1:
+                texts = [doc.long, doc.short, doc.fields.get("n", "")]
+                if any(phrase in " ".join(tokenize(t)) for t in texts):
+                    score *= 1.3
+                    if explain:
+                        reasons[code].append("whole phrase matched")
+            if _CATCH_ALL.search(doc.long):
+                score *= 0.85  # a not-otherwise-classified code is the last resort, not the answer
         results[code] = (score, tuple(reasons[code]))
     return results

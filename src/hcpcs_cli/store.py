@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .search import Doc
 
 SCHEMA_VERSION = "1"
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 _TUPLE_FIELDS = {name for name, hint in Official.__annotations__.items() if "tuple" in str(hint)}
 
 
