@@ -39,30 +39,36 @@ def console(stderr: bool = False, plain: bool = False, width: int | None = None)
     )
 
 
-class _Bullets:
-    """A bullet list whose wrapped lines hang under the text, wrapped at render time.
+class _Hanging:
+    """Rows of (prefix, text): the text wraps at render time and its lines hang under the text,
+    not the prefix. Bullets, labelled fields, modifiers and similar codes all use it: plain text
+    wrapping is several times cheaper than rich tables, and every ``show`` pays for it."""
 
-    Plain text wrapping is several times cheaper than a rich grid, and every ``show`` pays for it.
-    """
-
-    def __init__(self, items: Sequence[str]) -> None:
-        self.items = items
+    def __init__(self, rows: Sequence[tuple[str, str]], prefix_style: str = "muted") -> None:
+        self.rows = rows
+        self.prefix_style = prefix_style
+        self.indent = max((len(p) for p, _ in rows), default=0)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         import textwrap
 
-        width = max(options.max_width - 2, 10)
-        for item in self.items:
-            lines = textwrap.wrap(item, width=width, break_on_hyphens=False) or [""]
-            text = Text("• ", style="muted")
-            text.append(lines[0])
-            for line in lines[1:]:
-                text.append("\n  " + line)
+        width = max(options.max_width - self.indent, 12)
+        pad = "\n" + " " * self.indent
+        for prefix, body in self.rows:
+            lines = textwrap.wrap(body, width=width, break_on_hyphens=False) or [""]
+            text = Text(prefix.ljust(self.indent), style=self.prefix_style)
+            text.append(pad.join(lines), style="")
             yield text
 
 
-def _bullets(items: Sequence[str]) -> _Bullets:
-    return _Bullets(items)
+def _bullets(items: Sequence[str]) -> _Hanging:
+    return _Hanging([("• ", item) for item in items])
+
+
+def _labelled(pairs: Iterable[tuple[str, str]]) -> _Hanging:
+    rows = list(pairs)
+    width = max((len(label) for label, _ in rows), default=0) + 2
+    return _Hanging([(label.ljust(width), value) for label, value in rows], prefix_style="label")
 
 
 def _panel(title: str, body: RenderableType) -> Panel:
@@ -73,15 +79,6 @@ def _panel(title: str, body: RenderableType) -> Panel:
         border_style="border",
         padding=(0, 1),
     )
-
-
-def _labelled(pairs: Iterable[tuple[str, str]]) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="label", no_wrap=True)
-    table.add_column()
-    for label, value in pairs:
-        table.add_row(Text(label), Text(value))
-    return table
 
 
 def header(entry: Entry) -> RenderableType:
@@ -180,23 +177,23 @@ def section(record: Record, key: str) -> RenderableType:
             _bullets(r.risks.management),
         )
     elif key == "alternatives":
-        table = Table(expand=True, show_lines=True, border_style="muted")
-        table.add_column("Alternative", ratio=2)
-        table.add_column("Pros", ratio=3)
-        table.add_column("Cons", ratio=3)
-        for alt in r.alternatives:
-            table.add_row(Text(alt.name), _bullets(alt.pros), _bullets(alt.cons))
-        body = table
-    elif key == "billing":
         parts: list[RenderableType] = []
+        for alt in r.alternatives:
+            parts.append(Text(alt.name, style="label"))
+            parts.append(
+                _Hanging([("  + ", p) for p in alt.pros] + [("  − ", c) for c in alt.cons])
+            )
+        body = Group(*parts)
+    elif key == "billing":
+        parts = []
         if r.billing.modifiers:
-            mods = Table(expand=True, border_style="muted")
-            mods.add_column("Modifier", style="code", no_wrap=True)
-            mods.add_column("Official meaning", ratio=2)
-            mods.add_column("When it is used", ratio=3)
-            for m in r.billing.modifiers:
-                mods.add_row(Text(m.code), Text(m.meaning), Text(m.use))
-            parts.append(mods)
+            parts.append(Text("Modifiers commonly reported", style="label"))
+            parts.append(
+                _Hanging(
+                    [(f"{m.code}  ", f"{m.meaning}: {m.use}") for m in r.billing.modifiers],
+                    prefix_style="code",
+                )
+            )
         if r.local_notes:
             parts += [Text("Local notes (your records)", style="warn"), _bullets(r.local_notes)]
         parts += [
@@ -209,12 +206,7 @@ def section(record: Record, key: str) -> RenderableType:
         ]
         body = Group(*parts)
     elif key == "similar":
-        table = Table(expand=True, border_style="muted")
-        table.add_column("Code", style="code", no_wrap=True)
-        table.add_column("How it differs")
-        for s in r.similar:
-            table.add_row(Text(s.code), Text(s.difference))
-        body = table
+        body = _Hanging([(f"{s.code}  ", s.difference) for s in r.similar], prefix_style="code")
     else:
         value = getattr(r, key)
         body = Text(value) if isinstance(value, str) else _bullets(value)
