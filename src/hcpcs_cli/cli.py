@@ -1,6 +1,8 @@
-"""The ``hcpcs`` command line: parse, call the library, render. Nothing else lives here."""
+"""The ``hcpcs`` command line: parse, call the library, render. Nothing else lives here.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: Typer would have to compile and evaluate every
+string annotation at start-up, which costs more than evaluating them once at definition.
+"""
 
 import os
 import sys

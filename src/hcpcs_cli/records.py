@@ -5,8 +5,6 @@ file format, the validation and the Python objects cannot drift apart. ``data/RE
 the same schema for writers.
 """
 
-from __future__ import annotations
-
 import re
 import sys
 import typing
