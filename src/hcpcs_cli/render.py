@@ -5,7 +5,6 @@ User and data text is always wrapped in ``Text`` so it is never read as rich mar
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -13,6 +12,7 @@ from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -52,13 +52,20 @@ class _Hanging:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         import textwrap
 
+        # Segments straight out: the text is wrapped here once, and rich's Text pipeline (which
+        # would measure and wrap it again) is skipped.
         width = max(options.max_width - self.indent, 12)
-        pad = "\n" + " " * self.indent
+        prefix_style = console.get_style(self.prefix_style)
+        blank = " " * self.indent
         for prefix, body in self.rows:
             lines = textwrap.wrap(body, width=width, break_on_hyphens=False) or [""]
-            text = Text(prefix.ljust(self.indent), style=self.prefix_style)
-            text.append(pad.join(lines), style="")
-            yield text
+            yield Segment(prefix.ljust(self.indent), prefix_style)
+            yield Segment(lines[0])
+            yield Segment.line()
+            for line in lines[1:]:
+                yield Segment(blank)
+                yield Segment(line)
+                yield Segment.line()
 
 
 def _bullets(items: Sequence[str]) -> _Hanging:
@@ -71,14 +78,32 @@ def _labelled(pairs: Iterable[tuple[str, str]]) -> _Hanging:
     return _Hanging([(label.ljust(width), value) for label, value in rows], prefix_style="label")
 
 
-def _panel(title: str, body: RenderableType) -> Panel:
-    return Panel(
-        body,
-        title=Text(title, style="heading"),
-        title_align="left",
-        border_style="border",
-        padding=(0, 1),
-    )
+class _Section:
+    """A titled section: a heading rule, then the body indented by two columns.
+
+    Lighter than a Panel (no box to measure and pad on both sides), and a record has fifteen of
+    them: the difference is felt on every ``show``.
+    """
+
+    def __init__(self, title: str, body: RenderableType) -> None:
+        self.title = title
+        self.body = body
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        rule = Text("── ", style="border", no_wrap=True)
+        rule.append(self.title, style="heading")
+        rule.append(" " + "─" * max(width - len(self.title) - 4, 0), style="border")
+        yield rule
+        inner = options.update(width=max(width - 2, 10))
+        for line in console.render_lines(self.body, inner, pad=False):
+            yield Segment("  ")
+            yield from line
+            yield Segment.line()
+
+
+def _panel(title: str, body: RenderableType) -> _Section:
+    return _Section(title, body)
 
 
 def header(entry: Entry) -> RenderableType:
@@ -152,7 +177,7 @@ def section(record: Record, key: str) -> RenderableType:
     r = record
     body: RenderableType
     if key == "summary":
-        body = Text(r.summary)
+        body = _Hanging([("", r.summary)])
     elif key == "purpose":
         body = Group(
             Text("Conditions", style="label"),
@@ -209,7 +234,7 @@ def section(record: Record, key: str) -> RenderableType:
         body = _Hanging([(f"{s.code}  ", s.difference) for s in r.similar], prefix_style="code")
     else:
         value = getattr(r, key)
-        body = Text(value) if isinstance(value, str) else _bullets(value)
+        body = _Hanging([("", value)]) if isinstance(value, str) else _bullets(value)
     return _panel(title, body)
 
 
@@ -410,6 +435,8 @@ def history_table(code: str, entries: Sequence[Any]) -> RenderableType:
 # -- machine formats --------------------------------------------------------------------------
 def write_json(data: Any, stream: Any = None) -> None:
     stream = stream or sys.stdout
+    import json
+
     stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -13,14 +13,13 @@ the postings of the words it needs.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import bundle
 from .errors import ReleaseError, StoreError
@@ -29,7 +28,7 @@ from .release import Official, ParsedRelease
 if TYPE_CHECKING:
     from .search import Doc
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 INDEX_VERSION = "2"
 _TUPLE_FIELDS = {name for name, hint in Official.__annotations__.items() if "tuple" in str(hint)}
 
@@ -145,11 +144,33 @@ class ReleaseDB:
             ) from None
 
 
+# Officials are stored as one delimited string: decoding it needs no json import, and every
+# lookup of a release code decodes one.
+_FS, _IS = "\x1f", "\x1e"
+_OPTIONAL_FIELDS = {name for name, hint in Official.__annotations__.items() if "None" in str(hint)}
+
+
+def _encode_official(entry: Official) -> str:
+    parts: list[str] = []
+    value: Any
+    for name, value in zip(Official._fields, entry, strict=True):
+        if name in _TUPLE_FIELDS:
+            parts.append(_IS.join(value))
+        else:
+            parts.append(value or "")
+    return _FS.join(parts)
+
+
 def _official(data: str) -> Official:
-    raw = json.loads(data)
-    for name in _TUPLE_FIELDS:
-        raw[name] = tuple(raw[name])
-    return Official(**raw)
+    values: list[Any] = []
+    for name, raw in zip(Official._fields, data.split(_FS), strict=True):
+        if name in _TUPLE_FIELDS:
+            values.append(tuple(raw.split(_IS)) if raw else ())
+        elif name in _OPTIONAL_FIELDS:
+            values.append(raw or None)
+        else:
+            values.append(raw)
+    return Official(*values)
 
 
 class Store:
@@ -355,7 +376,7 @@ def _write_release(path: Path, parsed: ParsedRelease) -> None:
                     e.long_descriptor,
                     e.short_descriptor,
                     e.termination_date,
-                    json.dumps(e._asdict(), separators=(",", ":")),
+                    _encode_official(e),
                 )
                 for e in parsed.entries
             ),
@@ -409,6 +430,8 @@ def _documents(release: ReleaseDB | None, root: Path) -> list[Doc]:
 
 
 def _write_index(conn: sqlite3.Connection, docs: list[Doc], key: str) -> sqlite3.Connection:
+    import json
+
     from .search import build_index
     from .synonyms import load_synonyms
 
@@ -453,6 +476,8 @@ class SqliteIndex:
         return self._meta["vocabulary"].split(" ")
 
     def synonyms(self) -> Mapping[str, Sequence[str]]:
+        import json
+
         data: dict[str, list[str]] = json.loads(self._meta.get("synonyms", "{}"))
         return data
 
