@@ -181,3 +181,13 @@ def test_no_input_reaches_a_traceback(home: Path, command: str, args: list[str])
     assert "Traceback" not in r.stderr
     if r.exit_code:
         assert r.stderr.startswith("hcpcs: ")
+
+
+def test_record_cache_is_used_and_a_damaged_entry_is_rebuilt(home: Path) -> None:
+    first = invoke(["show", "H2028", "--json"])
+    entries = list((home / "cache" / "records").glob("H2028-*.marshal"))
+    assert len(entries) == 1
+    entries[0].write_bytes(b"\x00garbage")
+    again = invoke(["show", "H2028", "--json"])
+    assert again.exit_code == 0 and again.stdout == first.stdout
+    assert entries[0].read_bytes() != b"\x00garbage"

@@ -6,11 +6,13 @@ A lookup reads one small TOML file; nothing here parses the whole set unless ask
 
 from __future__ import annotations
 
+import marshal
 import os
 from functools import cache
 from pathlib import Path
 
-from .records import Record, load_record
+from .errors import RecordError
+from .records import Record, build_record, load_record, parse_toml, read_text
 
 _HERE = Path(__file__).resolve().parent
 
@@ -45,12 +47,42 @@ def has_record(code: str) -> bool:
     return (records_dir() / f"{code}.toml").is_file()
 
 
-def get_record(code: str) -> Record | None:
-    """The bundled record for ``code``, or None."""
+def get_record(code: str, cache: Path | None = None) -> Record | None:
+    """The bundled record for ``code``, or None.
+
+    With ``cache`` (a writable folder), the parsed TOML is kept there as marshal data keyed by the
+    file's size and time, so later lookups skip the TOML parser; the data is validated again on
+    every load, and a missing, stale or damaged cache entry is simply rebuilt.
+    """
     path = records_dir() / f"{code}.toml"
-    if not path.is_file():
+    try:
+        st = path.stat()
+    except OSError:
         return None
-    return load_record(path)
+    entry = cache / f"{code}-{st.st_mtime_ns}-{st.st_size}.marshal" if cache else None
+    if entry is not None:
+        try:
+            return build_record(marshal.loads(entry.read_bytes()), str(path))
+        except (OSError, ValueError, EOFError, TypeError, RecordError):
+            pass
+    text = read_text(path)
+    data = parse_toml(text, str(path))
+    record = build_record(data, str(path), text)
+    if entry is not None:
+        _write_cache(entry, data)
+    return record
+
+
+def _write_cache(entry: Path, data: dict[str, object]) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        for old in entry.parent.glob(entry.name.split("-", 1)[0] + "-*.marshal"):
+            old.unlink(missing_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, entry)
+    except (OSError, ValueError):
+        pass  # a read-only data directory: parse the TOML each time instead
 
 
 def load_all() -> list[Record]:

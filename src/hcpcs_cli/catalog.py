@@ -109,7 +109,9 @@ class Catalog:
     def get_ref(self, ref: CodeRef) -> Entry:
         code = ref.code
         official = self.release.get(code) if self.release else None
-        record = bundle.get_record(code) if len(code) == 5 else None
+        record = (
+            bundle.get_record(code, self.store.cache_dir / "records") if len(code) == 5 else None
+        )
         if len(code) == 5:
             from .user_records import apply
 

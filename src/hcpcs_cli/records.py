@@ -15,10 +15,15 @@ from typing import Any, NamedTuple
 from .codes import MODIFIER_RE, PROCEDURE_RE
 from .errors import RecordError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+
+def _toml() -> Any:
+    # Imported on first parse only: a lookup served from the record cache never needs it.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib
+
 
 Strings = tuple[str, ...]
 
@@ -251,14 +256,20 @@ def _kind(value: Any) -> str:
     )
 
 
-def parse_record(text: str, path: str = "<record>") -> Record:
-    """Parse and validate one record's TOML text; raise RecordError naming file and line."""
+def parse_toml(text: str, path: str) -> dict[str, Any]:
+    """TOML text as a dict; raise RecordError naming file and line."""
+    tomllib = _toml()
     try:
-        data = tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         raise RecordError(path, f"invalid TOML: {str(exc).split(' (at')[0]}", line) from None
-    return build_record(data, path, text)
+    return data
+
+
+def parse_record(text: str, path: str = "<record>") -> Record:
+    """Parse and validate one record's TOML text; raise RecordError naming file and line."""
+    return build_record(parse_toml(text, path), path, text)
 
 
 def build_record(data: Any, path: str = "<record>", text: str = "") -> Record:
@@ -283,11 +294,7 @@ def build_record(data: Any, path: str = "<record>", text: str = "") -> Record:
 
 def parse_partial(text: str, path: str) -> dict[str, Any]:
     """A user's partial record: each key present is validated; ``code`` is required."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
-        raise RecordError(path, f"invalid TOML: {str(exc).split(' (at')[0]}", line) from None
+    data = parse_toml(text, path)
     builder = _Builder(path, text)
     values = builder.partial(data)
     code = values.get("code")
@@ -305,12 +312,15 @@ def _line_from_message(message: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def load_record(path: Path) -> Record:
-    """Read and parse one record file."""
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise RecordError(str(path), "not valid UTF-8 text") from None
     except OSError as exc:
         raise RecordError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    return parse_record(text, str(path))
+
+
+def load_record(path: Path) -> Record:
+    """Read and parse one record file."""
+    return parse_record(read_text(path), str(path))
