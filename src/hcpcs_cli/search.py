@@ -70,6 +70,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 K1, B = 1.2, 0.75
 SYNONYM_FACTOR = 0.95
+RESCORED = 40
 _CATCH_ALL = re.compile(
     r"not otherwise classified|, noc\b|^unclassified|^miscellaneous", re.IGNORECASE
 )
@@ -384,11 +385,14 @@ def _text_query(
         return {}
     phrase = " ".join(words)
     results: dict[str, tuple[float, tuple[str, ...]]] = {}
-    shortlist = sorted(total, key=lambda c: -total[c] * (covered[c] / weight_sum) ** 2)[:300]
-    docs = reader.docs(shortlist)
-    for code in shortlist:
+    for code, value in total.items():
         coverage = covered[code] / weight_sum
-        score = total[code] * (0.25 + 0.75 * coverage**2)
+        results[code] = (value * (0.25 + 0.75 * coverage**2), ())
+    # Only the leaders can change places through the finer checks, so only they pay for them.
+    leaders = sorted(results, key=lambda c: -results[c][0])[:RESCORED]
+    docs = reader.docs(leaders)
+    for code in leaders:
+        score = results[code][0]
         doc = docs.get(code)
         if doc is not None:
             if len(concepts) > 1:

@@ -475,11 +475,15 @@ class SqliteIndex:
     def vocabulary(self) -> Sequence[str]:
         return self._meta["vocabulary"].split(" ")
 
-    def synonyms(self) -> Mapping[str, Sequence[str]]:
+    @cached_property
+    def _synonyms(self) -> dict[str, list[str]]:
         import json
 
         data: dict[str, list[str]] = json.loads(self._meta.get("synonyms", "{}"))
         return data
+
+    def synonyms(self) -> Mapping[str, Sequence[str]]:
+        return self._synonyms
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]:
         from .search import FIELDS
