@@ -47,15 +47,18 @@ def test_package_import_is_lazy() -> None:
     assert "hcpcs_cli.catalog" not in loaded and "sqlite3" not in loaded
 
 
-def test_show_does_not_load_fuzzy_matching_or_zip_handling(tmp_path) -> None:
+def test_show_loads_only_what_it_needs(tmp_path) -> None:
     code = (
         f"import os; os.environ['HCPCS_HOME'] = {str(tmp_path)!r}\n"
         "from hcpcs_cli.cli import run\n"
         "import io, contextlib\n"
         "with contextlib.redirect_stdout(io.StringIO()): run(['show', 'H2028'])\n"
     )
+    _modules_after(code)  # the first lookup fills the record cache
     loaded = _modules_after(code)
-    assert "rapidfuzz" not in loaded and "zipfile" not in loaded and "rich.progress" not in loaded
+    for heavy in ("rapidfuzz", "zipfile", "rich.progress", "csv", "json", "hashlib", "tempfile",
+                  "tomllib", "hcpcs_cli.search"):
+        assert heavy not in loaded, heavy
 
 
 def test_library_usage_from_python() -> None:
