@@ -56,8 +56,17 @@ def test_show_loads_only_what_it_needs(tmp_path) -> None:
     )
     _modules_after(code)  # the first lookup fills the record cache
     loaded = _modules_after(code)
-    for heavy in ("rapidfuzz", "zipfile", "rich.progress", "csv", "json", "hashlib", "tempfile",
-                  "tomllib", "hcpcs_cli.search"):
+    for heavy in (
+        "rapidfuzz",
+        "zipfile",
+        "rich.progress",
+        "csv",
+        "json",
+        "hashlib",
+        "tempfile",
+        "tomllib",
+        "hcpcs_cli.search",
+    ):
         assert heavy not in loaded, heavy
 
 

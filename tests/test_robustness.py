@@ -127,8 +127,14 @@ class _MemoryIndex:
         self.index = build_index(_DOCS)
         self.by_code = {d.code: d for d in _DOCS}
 
-    def vocabulary(self):
-        return sorted(self.index)
+    def prefixed(self, term, limit):
+        return sorted(t for t in self.index if t.startswith(term))[:limit]
+
+    def near(self, term):
+        from hcpcs_cli.search import deletions
+
+        keys = {term} | deletions(term)
+        return [t for t in self.index if keys & ({t} | deletions(t))]
 
     def postings(self, terms):
         return {t: self.index[t] for t in terms if t in self.index}

@@ -1,8 +1,8 @@
 """Ranking codes for what a person types.
 
 The index is built once (at release import, or on first use for the bundled records) by
-``build_index`` and stored by ``store``; a query touches only the vocabulary and the postings of the
-words it matches. A query word matches index terms exactly, as a word beginning (``ondans``), within a
+``build_index`` and stored by ``store``; a query reads only the index terms near its words and their
+postings, so its cost does not grow with the number of codes. A query word matches index terms exactly, as a word beginning (``ondans``), within a
 small edit distance (``methadon``, ``wheelchiar``), or through the synonym table (``IOP``,
 ``sober living``, ``zofran``). Codes score by BM25-style weights, the share of query words they
 match, phrase matches and status; terminated codes rank below active ones.
@@ -10,7 +10,6 @@ match, phrase matches and status; terminated codes rank below active ones.
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections import defaultdict
@@ -71,6 +70,7 @@ _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 K1, B = 1.2, 0.75
 SYNONYM_FACTOR = 0.95
 RESCORED = 40
+PREFIX_LIMIT = 60
 _CATCH_ALL = re.compile(
     r"not otherwise classified|, noc\b|^unclassified|^miscellaneous", re.IGNORECASE
 )
@@ -153,7 +153,13 @@ def build_index(docs: Iterable[Doc]) -> dict[str, list[tuple[str, float, str]]]:
 class IndexReader(Protocol):
     """What the search needs from a stored index (see ``store.SqliteIndex``)."""
 
-    def vocabulary(self) -> Sequence[str]: ...
+    def prefixed(self, term: str, limit: int) -> list[str]:
+        """Index terms starting with ``term`` (itself included), in order, at most ``limit``."""
+        ...
+
+    def near(self, term: str) -> list[str]:
+        """Index terms within about two edits of ``term`` (they share a one-deletion variant)."""
+        ...
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]: ...
 
@@ -200,36 +206,31 @@ def _concepts(words: list[str], synonyms: Mapping[str, Sequence[str]]) -> list[_
     return concepts
 
 
-def _expand(term: str, vocab: Sequence[str]) -> dict[str, float]:
+def deletions(term: str) -> set[str]:
+    """The term with one character removed, every way (the keys of the near-miss table)."""
+    return {term[:i] + term[i + 1 :] for i in range(len(term))}
+
+
+def _expand(term: str, reader: IndexReader) -> dict[str, float]:
     """Index terms a query term may stand for, with a match quality from 0 to 1."""
     matches: dict[str, float] = {}
-    pos = bisect.bisect_left(vocab, term)
-    if pos < len(vocab) and vocab[pos] == term:
-        matches[term] = 1.0
     if len(term) >= 2:
         quality = 0.9 if len(term) >= 4 else 0.6
-        end = min(len(vocab), pos + 60)
-        for candidate in vocab[pos:end]:
-            if not candidate.startswith(term):
-                break
-            if candidate != term:
-                matches[candidate] = max(matches.get(candidate, 0.0), quality)
+        for candidate in reader.prefixed(term, PREFIX_LIMIT):
+            matches[candidate] = 1.0 if candidate == term else quality
+    elif reader.prefixed(term, 1) == [term]:
+        matches[term] = 1.0
     if len(term) >= 5 and not term.isdigit():
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
         cutoff = 0.75 if len(term) >= 6 else 0.7
         for candidate, similarity, _ in process.extract(
-            term, vocab, scorer=OSA.normalized_similarity, score_cutoff=cutoff, limit=6
+            term, reader.near(term), scorer=OSA.normalized_similarity, score_cutoff=cutoff, limit=6
         ):
-            if candidate not in matches and abs(len(candidate) - len(term)) <= 3:
+            if candidate not in matches:
                 matches[candidate] = 0.8 * similarity
     return matches
-
-
-def _in_vocab(term: str, vocab: Sequence[str]) -> bool:
-    pos = bisect.bisect_left(vocab, term)
-    return pos < len(vocab) and vocab[pos] == term
 
 
 def _is_active(termination: str | None, today: str) -> bool:
@@ -317,7 +318,6 @@ def _text_query(
     if not words:
         return {}
     concepts = _concepts(words, reader.synonyms())
-    vocab = reader.vocabulary()
     expansions: dict[str, dict[str, float]] = {}
     for concept in concepts:
         known = len(concept.alternatives) > 1  # a phrase the synonym table knows
@@ -328,9 +328,10 @@ def _text_query(
                 if known and position == 0:
                     # The user typed a recognised term: match it as typed, not as a word beginning
                     # or a near-miss ('tens' must not find 'tenancy').
-                    expansions[term] = {term: 1.0} if _in_vocab(term, vocab) else {}
+                    found = reader.prefixed(term, 1) == [term]
+                    expansions[term] = {term: 1.0} if found else {}
                 else:
-                    expansions[term] = _expand(term, vocab)
+                    expansions[term] = _expand(term, reader)
     postings = reader.postings({t for e in expansions.values() for t in e})
     # Per concept: each alternative's scores are scaled to its best document, so that a synonym
     # ('zofran' -> 'ondansetron') competes on equal terms with the word as typed; the concept's

@@ -6,8 +6,8 @@ Layout under ``$HCPCS_HOME`` (default: the platform's user data directory):
 - ``cache/index-*.sqlite``: search indexes, rebuilt whenever missing, stale or damaged;
 - ``import.lock``: held while an import writes, so two imports never interleave.
 
-Nothing here parses release text at start-up: lookups read one row, search reads the vocabulary and
-the postings of the words it needs.
+Nothing here parses release text at start-up: lookups read one row, search reads the index terms
+near its words and their postings.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .search import Doc
 
 SCHEMA_VERSION = "2"
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 _TUPLE_FIELDS = {name for name, hint in Official.__annotations__.items() if "tuple" in str(hint)}
 
 
@@ -432,13 +432,15 @@ def _documents(release: ReleaseDB | None, root: Path) -> list[Doc]:
 def _write_index(conn: sqlite3.Connection, docs: list[Doc], key: str) -> sqlite3.Connection:
     import json
 
-    from .search import build_index
+    from .search import build_index, deletions
     from .synonyms import load_synonyms
 
     index = build_index(docs)
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
     conn.execute("CREATE TABLE terms (term TEXT PRIMARY KEY, postings TEXT)")
+    # One-deletion variants of every term, for near-miss lookups by key (no vocabulary scan).
+    conn.execute("CREATE TABLE near (key TEXT, term TEXT)")
     conn.execute(
         "CREATE TABLE docs (code TEXT PRIMARY KEY, kind TEXT, short TEXT, long TEXT, term TEXT,"
         " names TEXT)"
@@ -448,12 +450,17 @@ def _write_index(conn: sqlite3.Connection, docs: list[Doc], key: str) -> sqlite3
         ((t, ";".join(f"{c} {w} {k}" for c, w, k in p)) for t, p in index.items()),
     )
     conn.executemany(
+        "INSERT INTO near VALUES (?, ?)",
+        ((key, term) for term in index if len(term) >= 3 for key in {term} | deletions(term)),
+    )
+    conn.execute("CREATE INDEX near_key ON near (key)")
+    conn.executemany(
         "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
         ((d.code, d.kind, d.short, d.long, d.termination, d.fields.get("n", "")) for d in docs),
     )
     meta = {
         "key": key,
-        "vocabulary": " ".join(sorted(index)),
+        "terms": str(len(index)),
         "synonyms": json.dumps(load_synonyms()),
         "documents": str(len(docs)),
     }
@@ -472,8 +479,20 @@ class SqliteIndex:
     def _meta(self) -> dict[str, str]:
         return _meta(self.conn)
 
-    def vocabulary(self) -> Sequence[str]:
-        return self._meta["vocabulary"].split(" ")
+    def prefixed(self, term: str, limit: int) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT term FROM terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+            (term, term + "\uffff", limit),
+        )
+        return [r[0] for r in rows]
+
+    def near(self, term: str) -> list[str]:
+        from .search import deletions
+
+        keys = sorted({term} | deletions(term))
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(f"SELECT DISTINCT term FROM near WHERE key IN ({marks})", keys)
+        return [r[0] for r in rows]
 
     @cached_property
     def _synonyms(self) -> dict[str, list[str]]:
