@@ -112,3 +112,10 @@ def test_empty_query_is_a_usage_error(home) -> None:
 def test_no_match_exits_1(home) -> None:
     r = invoke(["search", "qqqqzzzz"])
     assert r.exit_code == 1 and "no codes match" in r.stderr
+
+
+def test_section_filter(imported) -> None:
+    data = json.loads(invoke(["search", "oxygen", "--section", "E", "--json"]).stdout)
+    assert data and all(h["code"].startswith("E") for h in data)
+    data = json.loads(invoke(["search", "crisis", "--prefix", "h20", "--json"]).stdout)
+    assert [h["code"] for h in data][:1] == ["H2011"]

@@ -161,7 +161,12 @@ def search(
         Kind, typer.Option("--kind", help="procedure, modifier or all.")
     ] = Kind.procedure,
     prefix: Annotated[
-        str | None, typer.Option("--prefix", help="Only codes starting with this.")
+        str | None,
+        typer.Option(
+            "--prefix",
+            "--section",
+            help="Only codes starting with this (a section letter such as E, or a prefix such as H20).",
+        ),
     ] = None,
     active_only: Annotated[
         bool, typer.Option("--active-only", help="Hide terminated codes.")

@@ -264,6 +264,8 @@ def search(
     if scores is None:
         scores = _text_query(reader, query, explain)
     prefix_code = squash(prefix) if prefix else ""
+    if prefix_code:
+        scores = {c: v for c, v in scores.items() if c.startswith(prefix_code)}
     candidates = sorted(scores.items(), key=lambda kv: -kv[1][0])[: max(limit * 4, 50)]
     docs = reader.docs(code for code, _ in candidates)
     hits = []
