@@ -21,7 +21,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     reason="ruff is a test dependency",
 )
 def test_ruff_lint_and_format() -> None:
-    lint = _run("ruff", "check", "src", "tests", "benchmarks")
+    lint = _run("ruff", "check", "src", "tests", "benchmarks", "scripts")
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = _run("ruff", "format", "--check", "src")
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr

@@ -31,11 +31,47 @@ data_app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 
+COMPLETE_VAR = "_HCPCS_COMPLETE"
+
+
+def _complete_code(incomplete: str) -> list[tuple[str, str]]:
+    """Codes (and modifiers) starting with what was typed, with their short descriptors."""
+    from .codes import squash
+
+    prefix = squash(incomplete)
+    if not prefix or not prefix[0].isalnum() or not incomplete.strip().isalnum():
+        return []
+    try:
+        rows = _catalog(None).index.listing(prefix, kind=None, limit=200)
+    except HcpcsError:
+        return []
+    # Offer codes in the case the user types: shells keep only candidates that start with it.
+    lower = incomplete[:1].islower()
+    return [(code.lower() if lower else code, short) for code, short, _ in rows]
+
+
+def _complete_section(incomplete: str) -> list[tuple[str, str]]:
+    from .records import SECTIONS
+
+    return [(k, v) for k, v in SECTIONS.items() if k.startswith(incomplete.lower())]
+
+
+def _complete_release(incomplete: str) -> list[tuple[str, str]]:
+    from .store import Store
+
+    try:
+        infos = Store().releases
+    except HcpcsError:
+        return []
+    return [(i.label, i.source) for i in infos if i.label.startswith(incomplete)]
+
+
 ReleaseOpt = Annotated[
     str | None,
     typer.Option(
         "--release",
         "-r",
+        autocompletion=_complete_release,
         help="Use this held release (label) instead of the newest.",
         envvar="HCPCS_RELEASE",
         show_envvar=False,
@@ -105,11 +141,19 @@ def main_callback(
 @app.command()
 def show(
     codes: Annotated[
-        list[str], typer.Argument(help="One or more codes or modifiers, e.g. H2028 HF.")
+        list[str],
+        typer.Argument(
+            help="One or more codes or modifiers, e.g. H2028 HF.", autocompletion=_complete_code
+        ),
     ],
     section: Annotated[
         str | None,
-        typer.Option("--section", "-s", help="Print one section only (e.g. billing, setting)."),
+        typer.Option(
+            "--section",
+            "-s",
+            help="Print one section only (e.g. billing, setting).",
+            autocompletion=_complete_section,
+        ),
     ] = None,
     json_: JsonOpt = False,
     release: ReleaseOpt = None,
@@ -216,7 +260,10 @@ def search(
 def compare(
     codes: Annotated[
         list[str],
-        typer.Argument(help="Two or more codes; one code compares it with its similar codes."),
+        typer.Argument(
+            help="Two or more codes; one code compares it with its similar codes.",
+            autocompletion=_complete_code,
+        ),
     ],
     json_: JsonOpt = False,
     release: ReleaseOpt = None,
@@ -339,7 +386,7 @@ def diff(
 
 @app.command()
 def history(
-    code: Annotated[str, typer.Argument(help="A code or modifier.")],
+    code: Annotated[str, typer.Argument(help="A code or modifier.", autocompletion=_complete_code)],
     json_: JsonOpt = False,
 ) -> None:
     """A code's dates and descriptor across the releases held.
@@ -517,6 +564,13 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code. No traceback reaches the user unless --debug is given."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("HCPCS_DEBUG"))
+    if os.environ.get(COMPLETE_VAR):
+        # Tab completion (the scripts in completions/ set this variable). Typer registers its
+        # shell classes only for apps with --install-completion, which would cost every run
+        # ~4 ms of imports; so they are registered here, only when a shell asks.
+        from typer._completion_classes import completion_init
+
+        completion_init()
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="hcpcs", standalone_mode=False)

@@ -537,6 +537,21 @@ class SqliteIndex:
                 out[code] = Doc(code, kind, short, long, term, {"n": names} if names else {})
         return out
 
+    def listing(
+        self, prefix: str, kind: str | None = "procedure", limit: int | None = None
+    ) -> list[tuple[str, str, str | None]]:
+        """(code, short descriptor, termination date) of codes starting with ``prefix``, in order."""
+        sql = "SELECT code, short, term FROM docs WHERE code >= ? AND code < ?"
+        args: list[object] = [prefix, prefix + "\uffff"]
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        sql += " ORDER BY code"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [(c, s, t) for c, s, t in self.conn.execute(sql, args)]
+
     def codes_between(self, low: str, high: str) -> list[str]:
         rows = self.conn.execute(
             "SELECT code FROM docs WHERE code >= ? AND code <= ? ORDER BY code", (low, high)

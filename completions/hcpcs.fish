@@ -1,0 +1,1 @@
+complete --command hcpcs --no-files --arguments "(env _HCPCS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) hcpcs)" --condition "env _HCPCS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) hcpcs"
