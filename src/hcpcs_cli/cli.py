@@ -13,7 +13,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from . import __version__
-from .errors import ExitCode, HcpcsError, UsageError
+from .errors import CodeNotFound, ExitCode, HcpcsError, UsageError
 
 app = typer.Typer(
     name="hcpcs",
@@ -78,6 +78,44 @@ ReleaseOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option("--format", help="table, json, csv or markdown (--json is short for json)."),
+]
+
+
+def _format(format_: Format | None, json_: bool, csv_: bool = False) -> str:
+    chosen = {f for f, on in (("json", json_), ("csv", csv_)) if on}
+    if format_ is not None:
+        chosen.add(format_.value)
+    if len(chosen) > 1:
+        raise UsageError(f"choose one output format, not {' and '.join(sorted(chosen))}")
+    return chosen.pop() if chosen else "table"
+
+
+def _emit(
+    fmt: str, rows: list[dict[str, Any]], columns: list[str], table: Any, json_data: Any = None
+) -> None:
+    """Write a listing in the chosen format; ``table`` builds the terminal view lazily."""
+    from . import render
+
+    if fmt == "json":
+        render.write_json(rows if json_data is None else json_data)
+    elif fmt == "csv":
+        render.write_csv(rows, columns)
+    elif fmt == "markdown":
+        render.write_markdown(rows, columns)
+    else:
+        _out().print(table())
 
 
 class Kind(str, Enum):
@@ -219,41 +257,48 @@ def search(
         bool, typer.Option("--explain", help="Say why each result matched.")
     ] = False,
     json_: JsonOpt = False,
+    format_: FormatOpt = None,
     release: ReleaseOpt = None,
 ) -> None:
     """Find codes by words, abbreviations (IOP, DME), typos or code prefixes.
 
     Example: hcpcs search "halfway house"
     """
+    fmt = _format(format_, json_)
     text = " ".join(query)
     hits = _catalog(release).search(
         text, limit=limit, kind=kind.value, prefix=prefix, active_only=active_only, explain=explain
     )
-    if json_:
-        from .render import write_json
-
-        write_json(
-            [
-                {
-                    "code": h.code,
-                    "descriptor": h.descriptor,
-                    "short_descriptor": h.short,
-                    "score": h.score,
-                    "kind": h.kind,
-                    "active": h.active,
-                    "termination_date": h.termination,
-                    **({"why": list(h.why)} if explain else {}),
-                }
-                for h in hits
-            ]
-        )
-        return
-    if not hits:
+    rows = [
+        {
+            "rank": rank,
+            "code": h.code,
+            "descriptor": h.descriptor,
+            "short_descriptor": h.short,
+            "score": h.score,
+            "kind": h.kind,
+            "active": h.active,
+            "termination_date": h.termination,
+            **({"why": list(h.why)} if explain else {}),
+        }
+        for rank, h in enumerate(hits, 1)
+    ]
+    if not hits and fmt == "table":
         _err(f"no codes match '{text}'")
         raise typer.Exit(ExitCode.NOT_FOUND)
     from .render import search_table
 
-    _out().print(search_table(hits, explain))
+    columns = [
+        "rank",
+        "code",
+        "score",
+        "kind",
+        "active",
+        "termination_date",
+        "short_descriptor",
+        "descriptor",
+    ] + (["why"] if explain else [])
+    _emit(fmt, rows, columns, lambda: search_table(hits, explain))
 
 
 @app.command()
@@ -266,21 +311,90 @@ def compare(
         ),
     ],
     json_: JsonOpt = False,
+    format_: FormatOpt = None,
     release: ReleaseOpt = None,
 ) -> None:
     """Compare look-alike codes side by side, differences highlighted.
 
     Example: hcpcs compare H2028 H2029
     """
+    fmt = _format(format_, json_)
     comparison = _catalog(release).compare(codes)
-    if json_:
-        from .render import write_json
-
-        write_json(comparison.to_dict())
-        return
+    rows = [
+        {"row": r.name, "shared": r.shared, **dict(zip(comparison.codes, r.values, strict=True))}
+        for r in comparison.rows
+    ]
     from .render import compare_view
 
-    _out().print(compare_view(comparison))
+    _emit(
+        fmt,
+        rows,
+        ["row", *comparison.codes, "shared"],
+        lambda: compare_view(comparison),
+        json_data=comparison.to_dict(),
+    )
+
+
+def browse(
+    prefix: Annotated[
+        str | None,
+        typer.Argument(help="A section letter (H) or code prefix (H20); none lists the sections."),
+    ] = None,
+    active_only: Annotated[
+        bool, typer.Option("--active-only", help="Hide terminated codes.")
+    ] = False,
+    json_: JsonOpt = False,
+    format_: FormatOpt = None,
+    release: ReleaseOpt = None,
+) -> None:
+    """Browse the Level II sections, or the codes under a section or prefix.
+
+    Example: hcpcs browse | hcpcs browse H | hcpcs browse E06
+    """
+    from .search import _today
+    from .sections import Listed, count_sections, normalize_prefix, section_name
+
+    fmt = _format(format_, json_)
+    catalog = _catalog(release)
+    today = _today()
+    key = normalize_prefix(prefix) if prefix is not None else ""
+    listed = [Listed(*row) for row in catalog.index.listing(key)]
+    if active_only:
+        listed = [x for x in listed if not x.termination or x.termination >= today]
+    if not key:
+        counts = count_sections(listed, today)
+        rows = [c._asdict() for c in counts]
+        from .render import browse_sections
+
+        _emit(fmt, rows, ["letter", "name", "codes", "active"], lambda: browse_sections(counts))
+        if fmt == "table" and catalog.release is None:
+            _err("bundled records only: import a CMS release to browse every Level II code")
+        return
+    if not listed:
+        where = "" if catalog.release else " (no CMS release imported: see hcpcs data import)"
+        raise CodeNotFound(f"{key}…", where=where)
+    rows = [
+        {
+            "code": x.code,
+            "short_descriptor": x.short,
+            "status": "active" if not x.termination or x.termination >= today else "terminated",
+            "termination_date": x.termination,
+        }
+        for x in listed
+    ]
+    from .render import browse_codes
+
+    title = f"{key}: {section_name(key)} ({len(rows)} codes)"
+    _emit(
+        fmt,
+        rows,
+        ["code", "status", "termination_date", "short_descriptor"],
+        lambda: browse_codes(title, rows),
+    )
+
+
+app.command("browse")(browse)
+app.command("list", hidden=True)(browse)
 
 
 @app.command()
@@ -295,7 +409,10 @@ def validate(
         str | None, typer.Option("--column", "-c", help="CSV column (name or 1-based number).")
     ] = None,
     json_: JsonOpt = False,
-    csv_: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    csv_: Annotated[
+        bool, typer.Option("--csv", help="Print CSV (short for --format csv).")
+    ] = False,
+    format_: FormatOpt = None,
     release: ReleaseOpt = None,
 ) -> None:
     """Check codes: active, terminated (with date) or unknown. Exit 1 unless all are active.
@@ -311,19 +428,11 @@ def validate(
         items += read_codes(_read_input(file), column)
     if not items:
         raise UsageError("no codes to validate")
+    fmt = _format(format_, json_, csv_)
     results = validate_codes(_catalog(release), items)
-    if json_:
-        from .render import write_json
-
-        write_json([r.to_dict() for r in results])
-    elif csv_:
-        from .render import write_csv
-
-        write_csv(
-            [r.to_dict() for r in results],
-            ["input", "code", "status", "termination_date", "descriptor", "modifiers", "message"],
-        )
-    else:
+    rows = [r.to_dict() for r in results]
+    columns = ["input", "code", "status", "termination_date", "descriptor", "modifiers", "message"]
+    if fmt == "table":
         from .render import validation_table
 
         out = _out()
@@ -333,6 +442,8 @@ def validate(
             for s in ("active", "terminated", "unknown", "invalid")
         }
         _err(", ".join(f"{n} {s}" for s, n in counts.items() if n) + f" of {len(results)}")
+    else:
+        _emit(fmt, rows, columns, None)
     if any(r.status != "active" for r in results):
         raise typer.Exit(ExitCode.NOT_FOUND)
 
@@ -362,6 +473,7 @@ def diff(
     old: Annotated[str, typer.Argument(help="Label of the older held release.")],
     new: Annotated[str, typer.Argument(help="Label of the newer held release.")],
     json_: JsonOpt = False,
+    format_: FormatOpt = None,
 ) -> None:
     """Codes added, terminated and changed between two held releases.
 
@@ -370,18 +482,33 @@ def diff(
     from .history import diff_releases
     from .store import Store
 
+    fmt = _format(format_, json_)
     store = Store()
     old_db, new_db = store.open(old), store.open(new)
     assert old_db is not None and new_db is not None
     result = diff_releases(old_db, new_db)
-    if json_:
-        from .render import write_json
-
-        write_json(result.to_dict())
-        return
+    rows = [
+        {"change": change, **c.to_dict()}
+        for change, items in (
+            ("added", result.added),
+            ("terminated", result.terminated),
+            ("changed", result.changed),
+            ("removed", result.removed),
+        )
+        for c in items
+    ]
+    columns = [
+        "change",
+        "code",
+        "kind",
+        "termination_date",
+        "fields",
+        "old_descriptor",
+        "new_descriptor",
+    ]
     from .render import diff_view
 
-    _out().print(diff_view(result))
+    _emit(fmt, rows, columns, lambda: diff_view(result), json_data=result.to_dict())
 
 
 @app.command()

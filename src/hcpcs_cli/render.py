@@ -455,6 +455,45 @@ def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], stream: An
     stream.write(buffer.getvalue())
 
 
+def write_markdown(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], stream: Any = None
+) -> None:
+    """A GitHub-flavoured markdown table, to paste into tickets and wikis."""
+    stream = stream or sys.stdout
+
+    def cell(value: Any) -> str:
+        text = str(_flat(value)).replace("\\", "\\\\").replace("|", "\\|")
+        return " ".join(text.split())
+
+    lines = ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+    stream.write("\n".join(lines) + "\n")
+
+
+def browse_sections(counts: Sequence[Any]) -> RenderableType:
+    table = Table(border_style="muted", show_edge=False)
+    table.add_column("Section", style="code", no_wrap=True)
+    table.add_column("Codes", justify="right", no_wrap=True)
+    table.add_column("Active", justify="right", no_wrap=True)
+    table.add_column("What it covers", overflow="fold")
+    for c in counts:
+        table.add_row(c.letter, str(c.codes), str(c.active), Text(c.name))
+    return table
+
+
+def browse_codes(title: str, rows: Sequence[dict[str, Any]]) -> RenderableType:
+    lines = Text(no_wrap=True)
+    lines.append(title + "\n", style="heading")
+    for row in rows:
+        lines.append(f"{row['code']}  ", style="code")
+        lines.append(row["short_descriptor"])
+        if row["status"] != "active":
+            lines.append(f"  [{row['status']} {row['termination_date']}]", style="bad")
+        lines.append("\n")
+    lines.rstrip()
+    return lines
+
+
 def _flat(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)

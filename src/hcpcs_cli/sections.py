@@ -50,7 +50,12 @@ def section_name(code_or_letter: str) -> str:
 def normalize_prefix(text: str) -> str:
     """``h``, ``H20``, ``h-20`` as a code prefix; raise UsageError for anything else."""
     prefix = squash(text)
-    if not prefix or len(prefix) > 5 or not prefix[0].isalpha() or not prefix[1:].isdigit():
+    if (
+        not prefix
+        or len(prefix) > 5
+        or not prefix[0].isalpha()
+        or not (prefix[1:] or "0").isdigit()
+    ):
         raise UsageError(
             f"'{text.strip()}' is not a section letter or code prefix", "e.g. H or H20"
         )
