@@ -75,3 +75,13 @@ def imported(imported_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("HCPCS_RELEASE", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
     return imported_root
+
+
+@pytest.fixture(autouse=True)
+def _fresh_render_settings():
+    """--plain sets a module-level switch for one run; in-process tests must not inherit it."""
+    from hcpcs_cli import render
+
+    render.set_plain(False)
+    yield
+    render.set_plain(False)

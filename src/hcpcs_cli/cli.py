@@ -115,7 +115,7 @@ def _emit(
     elif fmt == "markdown":
         render.write_markdown(rows, columns)
     else:
-        _out().print(table())
+        _print(table(), long=len(rows) > _out().height - 2)
 
 
 class Kind(str, Enum):
@@ -124,10 +124,25 @@ class Kind(str, Enum):
     all = "all"
 
 
+_SETTINGS = {"pager": True}
+
+
 def _out(plain: bool = False) -> Any:
     from .render import console
 
     return console(plain=plain)
+
+
+def _print(renderable: Any, long: bool) -> None:
+    """Print to stdout; long output goes through a pager when stdout is a terminal."""
+    out = _out()
+    if long and _SETTINGS["pager"] and out.is_terminal:
+        # less: -F quit if it fits one screen, -R keep colours, -X leave the text on screen.
+        os.environ.setdefault("LESS", "-FRX")
+        with out.pager(styles=out.color_system is not None):
+            out.print(renderable)
+    else:
+        out.print(renderable)
 
 
 def _err(message: str) -> None:
@@ -168,12 +183,34 @@ def main_callback(
         ),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="No colour, boxes or rules (screen readers, copy-paste).",
+            envvar="HCPCS_PLAIN",
+            show_envvar=False,
+        ),
+    ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Never page long output (or set HCPCS_NO_PAGER=1).",
+            envvar="HCPCS_NO_PAGER",
+            show_envvar=False,
+        ),
+    ] = False,
 ) -> None:
     """Fast, offline reference for HCPCS Level II codes.
 
     Examples: hcpcs show H2028 | hcpcs search "halfway house" | hcpcs compare H2028 H2029
     """
     # --debug is read by run() before parsing, so that it covers errors in parsing too.
+    from . import render
+
+    render.set_plain(plain)
+    _SETTINGS["pager"] = not no_pager
 
 
 @app.command()
@@ -217,11 +254,10 @@ def show(
         data = [_entry_json(e, key) for e in entries]
         write_json(data[0] if len(data) == 1 else data)
         return
-    from .render import entry_view
+    from .render import entries_view
 
-    out = _out()
-    for entry in entries:
-        out.print(entry_view(entry, key))
+    # A whole record is long: it goes through the pager in a terminal; one section does not.
+    _print(entries_view(entries, key), long=key is None)
 
 
 def _entry_json(entry: Any, key: str | None) -> dict[str, Any]:

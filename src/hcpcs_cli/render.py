@@ -21,6 +21,21 @@ from .catalog import Entry
 from .records import SECTIONS, Record
 from .theme import THEME
 
+# Plain output (--plain, HCPCS_PLAIN): no colour, no boxes or rules, for screen readers and
+# copy-paste. Set once per run by the CLI.
+PLAIN = False
+
+
+def set_plain(plain: bool) -> None:
+    global PLAIN
+    PLAIN = plain
+
+
+def _box() -> Any:
+    from rich import box
+
+    return None if PLAIN else box.HEAVY_HEAD
+
 
 def console(stderr: bool = False, plain: bool = False, width: int | None = None) -> Console:
     """A console that writes colour only to a terminal, and honours NO_COLOR / FORCE_COLOR."""
@@ -33,8 +48,8 @@ def console(stderr: bool = False, plain: bool = False, width: int | None = None)
         highlight=False,
         emoji=False,
         width=width,
-        no_color=plain or None,
-        color_system=None if plain else "auto",
+        no_color=(plain or PLAIN) or None,
+        color_system=None if (plain or PLAIN) else "auto",
         safe_box=True,
     )
 
@@ -69,7 +84,7 @@ class _Hanging:
 
 
 def _bullets(items: Sequence[str]) -> _Hanging:
-    return _Hanging([("• ", item) for item in items])
+    return _Hanging([("- " if PLAIN else "• ", item) for item in items])
 
 
 def _labelled(pairs: Iterable[tuple[str, str]]) -> _Hanging:
@@ -91,10 +106,13 @@ class _Section:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
-        rule = Text("── ", style="border", no_wrap=True)
-        rule.append(self.title, style="heading")
-        rule.append(" " + "─" * max(width - len(self.title) - 4, 0), style="border")
-        yield rule
+        if PLAIN:
+            yield Text(f"{self.title}:", no_wrap=True)
+        else:
+            rule = Text("── ", style="border", no_wrap=True)
+            rule.append(self.title, style="heading")
+            rule.append(" " + "─" * max(width - len(self.title) - 4, 0), style="border")
+            yield rule
         inner = options.update(width=max(width - 2, 10))
         for line in console.render_lines(self.body, inner, pad=False):
             yield Segment("  ")
@@ -130,6 +148,8 @@ def header(entry: Entry) -> RenderableType:
     )
     if source:
         pairs.append(("Source", source))
+    if PLAIN:
+        return Group(title, _labelled(pairs), Text(""))
     return Panel(Group(title, _labelled(pairs)), border_style="border", padding=(0, 1))
 
 
@@ -262,8 +282,12 @@ def entry_view(entry: Entry, section_key: str | None = None) -> RenderableType:
     return Group(*parts)
 
 
+def entries_view(entries: Sequence[Entry], section_key: str | None = None) -> RenderableType:
+    return Group(*(entry_view(e, section_key) for e in entries))
+
+
 def search_table(hits: Sequence[Any], explain: bool = False) -> RenderableType:
-    table = Table(expand=False, border_style="muted", show_edge=False, pad_edge=False)
+    table = Table(expand=False, border_style="muted", show_edge=False, pad_edge=False, box=_box())
     table.add_column("#", justify="right", style="muted", no_wrap=True)
     table.add_column("Code", style="code", no_wrap=True)
     table.add_column("Descriptor", overflow="fold")
@@ -281,7 +305,7 @@ def search_table(hits: Sequence[Any], explain: bool = False) -> RenderableType:
 
 
 def compare_view(comparison: Any) -> RenderableType:
-    table = Table(expand=True, show_lines=True, border_style="muted")
+    table = Table(expand=True, show_lines=not PLAIN, border_style="muted", box=_box())
     table.add_column("", style="label", no_wrap=True)
     for code in comparison.codes:
         table.add_column(Text(code, style="code"), ratio=1)
@@ -349,7 +373,7 @@ def validation_table(results: Sequence[Any], width: int) -> Text:
 
 
 def status_table(infos: Sequence[Any], default: str | None) -> RenderableType:
-    table = Table(border_style="muted")
+    table = Table(border_style="muted", box=_box())
     for col in (
         "Label",
         "Source file",
@@ -393,7 +417,12 @@ def diff_view(diff: Any) -> RenderableType:
     ):
         if not items:
             continue
-        table = Table(border_style="muted", title=Text(name, style="heading"), title_justify="left")
+        table = Table(
+            border_style="muted",
+            title=Text(name, style="heading"),
+            title_justify="left",
+            box=_box(),
+        )
         table.add_column("Code", style="code", no_wrap=True)
         table.add_column("Details", overflow="fold")
         for c in items:
@@ -412,7 +441,9 @@ def diff_view(diff: Any) -> RenderableType:
 
 
 def history_table(code: str, entries: Sequence[Any]) -> RenderableType:
-    table = Table(title=Text(f"{code} across held releases", style="title"), border_style="muted")
+    table = Table(
+        title=Text(f"{code} across held releases", style="title"), border_style="muted", box=_box()
+    )
     for col in ("Release", "Status", "Added", "Action", "Terminated", "Descriptor"):
         table.add_column(col, overflow="fold", no_wrap=col not in ("Descriptor",))
     for h in entries:
@@ -471,7 +502,7 @@ def write_markdown(
 
 
 def browse_sections(counts: Sequence[Any]) -> RenderableType:
-    table = Table(border_style="muted", show_edge=False)
+    table = Table(border_style="muted", show_edge=False, box=_box())
     table.add_column("Section", style="code", no_wrap=True)
     table.add_column("Codes", justify="right", no_wrap=True)
     table.add_column("Active", justify="right", no_wrap=True)
