@@ -304,6 +304,14 @@ def search_table(hits: Sequence[Any], explain: bool = False) -> RenderableType:
     return table
 
 
+def _cell(value: str, style: str = "") -> RenderableType:
+    """A compare cell: several items become a bullet list, one stays plain text."""
+    items = value.split("\n")
+    if len(items) > 1:
+        return _bullets(items)
+    return Text(value, style=style)
+
+
 def compare_view(comparison: Any) -> RenderableType:
     table = Table(expand=True, show_lines=not PLAIN, border_style="muted", box=_box())
     table.add_column("", style="label", no_wrap=True)
@@ -312,29 +320,26 @@ def compare_view(comparison: Any) -> RenderableType:
     for row in comparison.rows:
         if row.shared:
             label = Text(row.name + "\n(shared)", style="shared")
-            table.add_row(
-                label,
-                Text(row.values[0], style="shared"),
-                *[Text("〃", style="shared")] * (len(row.values) - 1),
-            )
+            same = [Text("same", style="shared")] * (len(row.values) - 1)
+            table.add_row(label, _cell(row.values[0], "shared"), *same)
         else:
+            strong = "differs" if row.name in ("Descriptor", "Unit") else ""
             table.add_row(
                 Text(row.name + "\n(differs)", style="differs"),
-                *[
-                    Text(v, style="differs" if row.name in ("Descriptor", "Unit") else "")
-                    for v in row.values
-                ],
+                *[_cell(v, strong) for v in row.values],
             )
     parts: list[RenderableType] = [
         Text.assemble(("Key difference: ", "label"), (comparison.key_difference, "differs")),
         table,
     ]
     if comparison.distinctions:
-        notes = Table.grid(padding=(0, 1))
-        for code, other, difference in comparison.distinctions:
-            notes.add_row(
-                Text(code, style="code"), Text("vs"), Text(other, style="code"), Text(difference)
-            )
+        notes = _Hanging(
+            [
+                (f"{code} vs {other}  ", difference)
+                for code, other, difference in comparison.distinctions
+            ],
+            prefix_style="code",
+        )
         parts.append(_panel("How the records say they differ", notes))
     return Group(*parts)
 

@@ -1,0 +1,61 @@
+"""The README and docs say what the program does: every command documented, pictures current."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+from conftest import invoke
+
+from hcpcs_cli.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text()
+
+
+def _commands() -> dict[str, object]:
+    group = typer.main.get_command(app)
+    names = {}
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if getattr(command, "commands", None):
+            for sub in command.commands:
+                names[f"{name} {sub}"] = command.commands[sub]
+        elif not command.hidden:
+            names[name] = command
+    return names
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name, command in _commands().items():
+        help_text = command.help or ""  # type: ignore[attr-defined]
+        assert len(help_text) > 20, name
+        r = invoke([*name.split(), "--help"])
+        assert r.exit_code == 0 and "Usage: hcpcs" in r.stdout
+
+
+def test_readme_documents_every_command_and_exit_code() -> None:
+    for name in _commands():
+        assert f"hcpcs {name}" in README or f"`{name} " in README or f"`{name}`" in README, name
+    for code in ("| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 130 |"):
+        assert code in README
+
+
+def test_readme_pictures_exist_and_are_current() -> None:
+    for name in re.findall(r"\(docs/img/([\w.]+\.svg)\)", README):
+        assert (REPO / "docs" / "img" / name).exists(), name
+    assert len(re.findall(r"docs/img/\w+\.svg", README)) >= 3
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "screenshots.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_benchmark_figures_are_published() -> None:
+    text = (REPO / "docs" / "benchmarks.md").read_text()
+    assert "| all | hcpcs |" in text and "ratio to baseline" in text
+    assert "benchmarks/relevance.py" in text and "benchmarks/speed.py" in text
