@@ -41,15 +41,19 @@ def load_queries() -> list[dict]:
 def fts5_baseline(entries) -> Search:
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE d USING fts5(code UNINDEXED, long, short)")
-    conn.executemany("INSERT INTO d VALUES (?, ?, ?)",
-                     [(e.code, e.long_descriptor, e.short_descriptor) for e in entries])
+    conn.executemany(
+        "INSERT INTO d VALUES (?, ?, ?)",
+        [(e.code, e.long_descriptor, e.short_descriptor) for e in entries],
+    )
 
     def run(query: str) -> list[str]:
         words = re.findall(r"[A-Za-z0-9]+", query)
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in words)
-        rows = conn.execute("SELECT code FROM d WHERE d MATCH ? ORDER BY bm25(d) LIMIT 10", (match,))
+        rows = conn.execute(
+            "SELECT code FROM d WHERE d MATCH ? ORDER BY bm25(d) LIMIT 10", (match,)
+        )
         return [r[0] for r in rows]
 
     return run
@@ -65,8 +69,11 @@ def prefix_baseline(entries) -> Search:
         terms = re.findall(r"[a-z0-9]+", query.lower())
         if not terms:
             return []
-        hits = [(length, code) for code, words, length in docs
-                if all(any(w.startswith(t) for w in words) for t in terms)]
+        hits = [
+            (length, code)
+            for code, words, length in docs
+            if all(any(w.startswith(t) for w in words) for t in terms)
+        ]
         return [code for _, code in sorted(hits)[:10]]
 
     return run
@@ -87,7 +94,10 @@ def evaluate(search: Search, queries: list[dict]) -> tuple[dict, list[tuple]]:
             s["mrr"] += 1 / rank if rank else 0.0
         if rank != 1:
             misses.append((q["kind"], q["text"], sorted(relevant), ranked[:5]))
-    table = {g: {m: v / s["n"] for m, v in s.items() if m != "n"} | {"n": s["n"]} for g, s in sums.items()}
+    table = {
+        g: {m: v / s["n"] for m, v in s.items() if m != "n"} | {"n": s["n"]}
+        for g, s in sums.items()
+    }
     return table, misses
 
 
@@ -113,20 +123,28 @@ def main() -> None:
         def ours(query: str) -> list[str]:
             return [h.code for h in catalog.search(query, limit=10)]
 
-        systems = {"hcpcs": ours, "fts5-bm25": fts5_baseline(procedures),
-                   "prefix-and": prefix_baseline(procedures)}
+        systems = {
+            "hcpcs": ours,
+            "fts5-bm25": fts5_baseline(procedures),
+            "prefix-and": prefix_baseline(procedures),
+        }
         results = {name: evaluate(fn, queries) for name, fn in systems.items()}
 
     counts = {k: sum(q["kind"] == k for q in queries) for k in KINDS}
-    print(f"{len(queries)} queries: " + ", ".join(f"{counts[k]} {k}" for k in KINDS)
-          + f"; release {parsed.label}, {len(procedures)} procedure codes\n")
+    print(
+        f"{len(queries)} queries: "
+        + ", ".join(f"{counts[k]} {k}" for k in KINDS)
+        + f"; release {parsed.label}, {len(procedures)} procedure codes\n"
+    )
     print("| kind | system | recall@1 | recall@5 | recall@10 | MRR |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for group in ("all", *KINDS):
         for name, (table, _) in results.items():
             row = table.get(group)
             if row:
-                print(f"| {group} | {name} | {row['r@1']:.2f} | {row['r@5']:.2f} | {row['r@10']:.2f} | {row['mrr']:.2f} |")
+                print(
+                    f"| {group} | {name} | {row['r@1']:.2f} | {row['r@5']:.2f} | {row['r@10']:.2f} | {row['mrr']:.2f} |"
+                )
     if args.misses:
         print("\nQueries hcpcs does not rank first:")
         for kind, text, relevant, got in results["hcpcs"][1]:

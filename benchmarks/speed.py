@@ -55,23 +55,40 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "HCPCS_HOME": home, "NO_COLOR": "1"}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        subprocess.run([sys.executable, "-m", "hcpcs_cli", "data", "import", str(args.release)],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "hcpcs_cli", "data", "import", str(args.release)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         hcpcs = [sys.executable, "-m", "hcpcs_cli"]
         commands = {
             "baseline: import typer + rich console/table/panel": BASELINE,
             "hcpcs show H2028": [*hcpcs, "show", "H2028"],
             "hcpcs show E0601 (release-only code)": [*hcpcs, "show", "E0601"],
-            "hcpcs search \"halfway house\"": [*hcpcs, "search", "halfway house"],
+            'hcpcs search "halfway house"': [*hcpcs, "search", "halfway house"],
             "hcpcs search wheelchiar": [*hcpcs, "search", "wheelchiar"],
+        }
+        completion = {
+            "Tab completion of `hcpcs show H20` (bash)": {
+                "_HCPCS_COMPLETE": "complete_bash",
+                "COMP_WORDS": "hcpcs show H20",
+                "COMP_CWORD": "2",
+            },
         }
         for cmd in commands.values():  # warm the file cache and the search index
             timed(cmd, env)
         times: dict[str, list[float]] = {name: [] for name in commands}
         memory: dict[str, int] = {}
+        for name in completion:
+            times[name] = []
         for _ in range(args.runs):
             for name, cmd in commands.items():
                 seconds, rss = timed(cmd, env)
+                times[name].append(seconds)
+                memory[name] = max(memory.get(name, 0), rss)
+            for name, extra in completion.items():
+                seconds, rss = timed(hcpcs, {**env, **extra})
                 times[name].append(seconds)
                 memory[name] = max(memory.get(name, 0), rss)
         base = statistics.median(times[next(iter(commands))])
@@ -89,17 +106,21 @@ def main() -> None:
                 catalog.search(q)
                 per_query.append(time.perf_counter() - start)
 
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} alternating runs each\n")
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} alternating runs each\n"
+    )
     print("| command | median ms | ratio to baseline | peak RSS MiB |")
     print("| --- | ---: | ---: | ---: |")
     for name, values in times.items():
         median = statistics.median(values)
         print(f"| {name} | {median * 1000:.1f} | {median / base:.2f} | {memory[name] / 1024:.1f} |")
     per_query.sort()
-    print(f"\nIn-process search over {len(queries)} benchmark queries x3: "
-          f"median {statistics.median(per_query) * 1000:.2f} ms, "
-          f"p90 {per_query[int(len(per_query) * 0.9)] * 1000:.2f} ms, "
-          f"max {per_query[-1] * 1000:.2f} ms")
+    print(
+        f"\nIn-process search over {len(queries)} benchmark queries x3: "
+        f"median {statistics.median(per_query) * 1000:.2f} ms, "
+        f"p90 {per_query[int(len(per_query) * 0.9)] * 1000:.2f} ms, "
+        f"max {per_query[-1] * 1000:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

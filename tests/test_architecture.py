@@ -78,3 +78,15 @@ def test_library_usage_from_python() -> None:
     assert entry.record is not None and entry.record.unit == "per 15 minutes"
     assert catalog.search("halfway house")[0].code == "H2034"
     assert "per diem" in catalog.compare(["H2028", "H2029"]).key_difference
+
+
+def test_search_does_not_load_rapidfuzz_or_the_toml_parser(tmp_path) -> None:
+    code = (
+        f"import os; os.environ['HCPCS_HOME'] = {str(tmp_path)!r}\n"
+        "from hcpcs_cli.cli import run\n"
+        "import io, contextlib\n"
+        "with contextlib.redirect_stdout(io.StringIO()): run(['search', 'methadon'])\n"
+    )
+    _modules_after(code)  # the first search builds the index
+    loaded = _modules_after(code)
+    assert "rapidfuzz" not in loaded and "tomllib" not in loaded and "csv" not in loaded

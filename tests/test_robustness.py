@@ -197,3 +197,13 @@ def test_record_cache_is_used_and_a_damaged_entry_is_rebuilt(home: Path) -> None
     again = invoke(["show", "H2028", "--json"])
     assert again.exit_code == 0 and again.stdout == first.stdout
     assert entries[0].read_bytes() != b"\x00garbage"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="abcdeh", max_size=9), st.text(alphabet="abcdeh", max_size=9))
+def test_osa_similarity_agrees_with_rapidfuzz(a: str, b: str) -> None:
+    from rapidfuzz.distance import OSA
+
+    from hcpcs_cli.search import osa_similarity
+
+    assert abs(osa_similarity(a, b) - OSA.normalized_similarity(a, b)) < 1e-9

@@ -472,7 +472,7 @@ def validate(
         from .render import validation_table
 
         out = _out()
-        out.print(validation_table(results, out.width), soft_wrap=True)
+        _print(validation_table(results, out.width), long=len(results) > out.height - 2)
         counts = {
             s: sum(r.status == s for r in results)
             for s in ("active", "terminated", "unknown", "invalid")

@@ -206,6 +206,30 @@ def _concepts(words: list[str], synonyms: Mapping[str, Sequence[str]]) -> list[_
     return concepts
 
 
+def osa_similarity(a: str, b: str) -> float:
+    """1 - optimal-string-alignment distance / length of the longer string (0 to 1).
+
+    The same measure as rapidfuzz's ``OSA.normalized_similarity`` (a test holds them equal); it is
+    computed here because the near-miss table leaves only a handful of candidates, and importing
+    rapidfuzz would cost every search about 7 ms of start-up.
+    """
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, previous = previous, current
+    return 1.0 - previous[-1] / max(len(a), len(b))
+
+
 def deletions(term: str) -> set[str]:
     """The term with one character removed, every way (the keys of the near-miss table)."""
     return {term[:i] + term[i + 1 :] for i in range(len(term))}
@@ -221,14 +245,10 @@ def _expand(term: str, reader: IndexReader) -> dict[str, float]:
     elif reader.prefixed(term, 1) == [term]:
         matches[term] = 1.0
     if len(term) >= 5 and not term.isdigit():
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
         cutoff = 0.75 if len(term) >= 6 else 0.7
-        for candidate, similarity, _ in process.extract(
-            term, reader.near(term), scorer=OSA.normalized_similarity, score_cutoff=cutoff, limit=6
-        ):
-            if candidate not in matches:
+        near = [(osa_similarity(term, c), c) for c in reader.near(term) if c not in matches]
+        for similarity, candidate in sorted(near, reverse=True)[:6]:
+            if similarity >= cutoff:
                 matches[candidate] = 0.8 * similarity
     return matches
 
