@@ -139,22 +139,18 @@ def check_records(
                 )
             )
         if text is not None:
-            if r.long_descriptor != text.long:
-                problems.append(
-                    Problem(
-                        r.source,
-                        _line(r.source, "long_descriptor"),
-                        f"long_descriptor differs from {text.source}: expected {text.long!r}",
+            for key, ours, official in (
+                ("long_descriptor", r.long_descriptor, text.long),
+                ("short_descriptor", r.short_descriptor, text.short),
+            ):
+                if ours != official:
+                    problems.append(
+                        Problem(
+                            r.source,
+                            _line(r.source, key),
+                            f"{key} differs from {text.source}: expected {official!r}",
+                        )
                     )
-                )
-            if r.short_descriptor != text.short:
-                problems.append(
-                    Problem(
-                        r.source,
-                        _line(r.source, "short_descriptor"),
-                        f"short_descriptor differs from {text.source}: expected {text.short!r}",
-                    )
-                )
         for note in r.billing.modifiers:
             meaning = modifiers.get(note.code)
             if modifiers and meaning is None:

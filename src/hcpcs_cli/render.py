@@ -192,6 +192,14 @@ def official_panel(entry: Entry) -> RenderableType:
     return _panel(f"Medicare fields (CMS release {entry.release})", _labelled(pairs))
 
 
+def _groups(*groups: tuple[str, Sequence[str]]) -> RenderableType:
+    """Labelled bullet lists, one after another."""
+    parts: list[RenderableType] = []
+    for label, items in groups:
+        parts += [Text(label, style="label"), _bullets(items)]
+    return Group(*parts)
+
+
 def section(record: Record, key: str) -> RenderableType:
     title = SECTIONS[key]
     r = record
@@ -199,27 +207,17 @@ def section(record: Record, key: str) -> RenderableType:
     if key == "summary":
         body = _Hanging([("", r.summary)])
     elif key == "purpose":
-        body = Group(
-            Text("Conditions", style="label"),
-            _bullets(r.purpose.conditions),
-            Text("Goals", style="label"),
-            _bullets(r.purpose.goals),
-        )
+        body = _groups(("Conditions", r.purpose.conditions), ("Goals", r.purpose.goals))
     elif key == "indications":
-        body = Group(
-            Text("Symptoms or conditions", style="label"),
-            _bullets(r.indications.conditions),
-            Text("Patient criteria", style="label"),
-            _bullets(r.indications.criteria),
+        body = _groups(
+            ("Symptoms or conditions", r.indications.conditions),
+            ("Patient criteria", r.indications.criteria),
         )
     elif key == "risks":
-        body = Group(
-            Text("Common", style="label"),
-            _bullets(r.risks.common),
-            Text("Rare", style="label"),
-            _bullets(r.risks.rare),
-            Text("How they are managed", style="label"),
-            _bullets(r.risks.management),
+        body = _groups(
+            ("Common", r.risks.common),
+            ("Rare", r.risks.rare),
+            ("How they are managed", r.risks.management),
         )
     elif key == "alternatives":
         parts: list[RenderableType] = []
@@ -241,14 +239,13 @@ def section(record: Record, key: str) -> RenderableType:
             )
         if r.local_notes:
             parts += [Text("Local notes (your records)", style="warn"), _bullets(r.local_notes)]
-        parts += [
-            Text("Documentation", style="label"),
-            _bullets(r.billing.documentation),
-            Text("Common denial reasons", style="label"),
-            _bullets(r.billing.denials),
-            Text("Payer notes", style="label"),
-            _bullets(r.billing.payer_notes),
-        ]
+        parts.append(
+            _groups(
+                ("Documentation", r.billing.documentation),
+                ("Common denial reasons", r.billing.denials),
+                ("Payer notes", r.billing.payer_notes),
+            )
+        )
         body = Group(*parts)
     elif key == "similar":
         body = _Hanging([(f"{s.code}  ", s.difference) for s in r.similar], prefix_style="code")
