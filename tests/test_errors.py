@@ -118,3 +118,10 @@ def test_ctrl_c_exits_130_without_traceback(home) -> None:
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert err.strip() == "hcpcs: interrupted"
+
+
+def test_no_arguments_prints_help(home) -> None:
+    for args in ([], ["data"]):
+        r = invoke(args)
+        assert r.exit_code == 0 and r.stdout.startswith("Usage: hcpcs")
+        assert "Commands:" in r.stdout and r.stderr == ""

@@ -764,6 +764,10 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _click_error(exc: Any) -> int:
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # `hcpcs` or `hcpcs data` alone: the help is the answer, not an error.
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        return int(ExitCode.OK)
     message = exc.format_message()
     ctx = getattr(exc, "ctx", None)
     where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
