@@ -173,3 +173,9 @@ def test_data_check_reports_a_wrong_descriptor(home, tmp_path: Path, monkeypatch
     )
     assert f"H2028.toml:{line}: long_descriptor differs from 2020" in r.stdout
     assert "data check: 1 problems in 4 records" in r.stderr
+
+
+def test_data_check_without_release_notes_what_it_cannot_verify(home) -> None:
+    r = invoke(["data", "check"])
+    assert r.exit_code == 0 and r.stdout == ""
+    assert "records OK" in r.stderr and "were not verified" in r.stderr

@@ -99,9 +99,14 @@ def check_records(
     sources: Iterable[Path] = (),
     known_codes: Iterable[str] = (),
     known_modifiers: dict[str, str] | None = None,
-) -> tuple[list[Record], list[Problem]]:
-    """Every problem in the bundled records; descriptors checked against ``sources`` if given."""
+) -> tuple[list[Record], list[Problem], list[str]]:
+    """Every problem in the bundled records; descriptors checked against ``sources`` if given.
+
+    Also returns the similar codes that could not be verified: codes outside the bundle, when no
+    release was given or imported to say whether they exist.
+    """
     problems: list[Problem] = []
+    unverified: list[str] = []
     records: list[Record] = []
     directory = bundle.records_dir()
     paths = sorted(directory.glob("*.toml")) if directory.is_dir() else []
@@ -115,13 +120,16 @@ def check_records(
     codes, modifiers = official_texts(sources)
     modifiers = {**(known_modifiers or {}), **modifiers}
     known = set(known_codes) | set(codes) | {r.code for r in records}
+    full_list = bool(set(known_codes) | set(codes))
     seen: dict[str, str] = {}
     for r in records:
         if r.code in seen:
             problems.append(Problem(r.source, 1, f"duplicate code {r.code} (also {seen[r.code]})"))
         seen[r.code] = r.source
         for similar in r.similar:
-            if similar.code not in known:
+            if similar.code not in known and not full_list:
+                unverified.append(similar.code)
+            elif similar.code not in known:
                 problems.append(
                     Problem(
                         r.source,
@@ -178,7 +186,7 @@ def check_records(
                         f"unsupported figure or claim: {field_text[:60]!r}",
                     )
                 )
-    return records, problems
+    return records, problems, sorted(set(unverified))
 
 
 def check_user_records(root: Path) -> list[Problem]:

@@ -712,7 +712,7 @@ def data_check(
             summaries = db.summaries()
             known = [c for c, v in summaries.items() if v[3] == "procedure"]
             modifiers = {c: v[0] for c, v in summaries.items() if v[3] == "modifier"}
-    records, problems = check_records(release or [], known, modifiers)
+    records, problems, unverified = check_records(release or [], known, modifiers)
     problems += check_user_records(store.root)
     for p in problems:
         sys.stdout.write(f"{p}\n")
@@ -720,6 +720,11 @@ def data_check(
         _err(f"data check: {len(problems)} problems in {len(records)} records")
         raise typer.Exit(ExitCode.DATA)
     _err(f"data check: {len(records)} records OK")
+    if unverified:
+        _err(
+            f"note: {len(unverified)} similar codes outside the bundle were not verified "
+            "(no CMS release imported or given with --release)"
+        )
 
 
 # -- the edge: exceptions become one-line messages and exit codes ------------------------------
