@@ -99,10 +99,13 @@ def check_records(
     sources: Iterable[Path] = (),
     known_codes: Iterable[str] = (),
     known_modifiers: dict[str, str] | None = None,
+    imported: dict[str, OfficialText] | None = None,
 ) -> tuple[list[Record], list[Problem], list[str]]:
     """Every problem in the bundled records; descriptors checked against ``sources`` if given.
 
-    Also returns the similar codes that could not be verified: codes outside the bundle, when no
+    Without ``sources``, descriptors are checked against the ``imported`` release instead; a code
+    that release does not hold (added since) is then listed as unverified, not failed. Also
+    returns the similar codes that could not be verified: codes outside the bundle, when no
     release was given or imported to say whether they exist.
     """
     problems: list[Problem] = []
@@ -118,6 +121,9 @@ def check_records(
         except RecordError as exc:
             problems.append(Problem(exc.path, exc.line, exc.problem))
     codes, modifiers = official_texts(sources)
+    lenient = not codes and bool(imported)
+    if lenient:
+        codes = dict(imported or {})
     modifiers = {**(known_modifiers or {}), **modifiers}
     known = set(known_codes) | set(codes) | {r.code for r in records}
     full_list = bool(set(known_codes) | set(codes))
@@ -138,7 +144,9 @@ def check_records(
                     )
                 )
         text = codes.get(r.code)
-        if codes and text is None:
+        if codes and text is None and lenient:
+            unverified.append(r.code)
+        elif codes and text is None:
             problems.append(
                 Problem(
                     r.source,

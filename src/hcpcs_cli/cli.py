@@ -700,19 +700,23 @@ def data_check(
     ] = None,
 ) -> None:
     """Validate every bundled record (and its descriptors against a release)."""
-    from .check import check_records, check_user_records
+    from .check import OfficialText, check_records, check_user_records
     from .store import Store
 
     known: list[str] = []
     modifiers: dict[str, str] = {}
+    imported: dict[str, OfficialText] = {}
     store = Store()
     if not release:
         db = store.open()
         if db is not None:
-            summaries = db.summaries()
-            known = [c for c, v in summaries.items() if v[3] == "procedure"]
-            modifiers = {c: v[0] for c, v in summaries.items() if v[3] == "modifier"}
-    records, problems, unverified = check_records(release or [], known, modifiers)
+            for code, (long, short, _, kind) in db.summaries().items():
+                if kind == "modifier":
+                    modifiers[code] = long
+                else:
+                    known.append(code)
+                    imported[code] = OfficialText(long, short, f"release {db.label}")
+    records, problems, unverified = check_records(release or [], known, modifiers, imported)
     problems += check_user_records(store.root)
     for p in problems:
         sys.stdout.write(f"{p}\n")
@@ -722,8 +726,8 @@ def data_check(
     _err(f"data check: {len(records)} records OK")
     if unverified:
         _err(
-            f"note: {len(unverified)} similar codes outside the bundle were not verified "
-            "(no CMS release imported or given with --release)"
+            f"note: {len(unverified)} codes could not be verified against the release in use "
+            "(not in it, or no release imported): give --release to check them"
         )
 
 
