@@ -375,31 +375,19 @@ def validation_table(results: Sequence[Any], width: int) -> Text:
 
 
 def status_table(infos: Sequence[Any], default: str | None) -> RenderableType:
-    table = Table(border_style="muted", box=_box())
-    for col in (
-        "Label",
-        "Source file",
-        "Procedures",
-        "Modifiers",
-        "Effective",
-        "Imported",
-        "SHA-256",
-    ):
-        table.add_column(col, no_wrap=col != "Source file")
+    """One section per held release: readable at any width, the checksum in full."""
+    parts = []
     for i in infos:
-        label = Text(i.label, style="code")
-        if i.label == default:
-            label.append(" (default)", style="ok")
-        table.add_row(
-            label,
-            Text(i.source),
-            str(i.procedures),
-            str(i.modifiers),
-            i.effective,
-            i.imported_at,
-            i.sha256[:12] + "…",
-        )
-    return table
+        title = f"Release {i.label}" + (" (default)" if i.label == default else "")
+        pairs = [
+            ("Source file", i.source),
+            ("Codes", f"{i.procedures} procedure codes, {i.modifiers} modifiers"),
+            ("Effective", i.effective),
+            ("Imported", i.imported_at),
+            ("SHA-256", i.sha256),
+        ]
+        parts.append(_panel(title, _labelled(pairs)))
+    return Group(*parts)
 
 
 def diff_view(diff: Any) -> RenderableType:
