@@ -69,6 +69,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 K1, B = 1.2, 0.75
 SYNONYM_FACTOR = 0.95
+# How much a match in each field counts once scores are scaled per concept.
+EVIDENCE = {"l": 1.0, "s": 1.0, "n": 1.0, "a": 1.0, "k": 0.85, "c": 0.4, "u": 0.3}
 RESCORED = 40
 PREFIX_LIMIT = 60
 _CATCH_ALL = re.compile(
@@ -367,8 +369,10 @@ def _text_query(
         concept_weight = 0.0
         for position, alt in enumerate(concept.alternatives):
             alt_scores: dict[str, list[tuple[float, str]]] = defaultdict(list)
+            alt_fields: dict[str, list[float]] = defaultdict(list)
             for term in alt:
                 term_best: dict[str, tuple[float, str]] = {}
+                term_field: dict[str, str] = {}
                 for candidate, quality in expansions[term].items():
                     for code, weight, key in postings.get(candidate, ()):
                         value = weight * quality
@@ -376,8 +380,10 @@ def _text_query(
                             label = FIELDS[key][1]
                             how = "" if candidate == term else f" as '{candidate}'"
                             term_best[code] = (value, f"'{term}'{how} in {label}")
+                            term_field[code] = key
                 for code, pair in term_best.items():
                     alt_scores[code].append(pair)
+                    alt_fields[code].append(EVIDENCE[term_field[code]])
             scores = {
                 # A multi-word alternative counts in full only when all its words match.
                 code: sum(p[0] for p in parts) / len(alt) * (len(parts) / len(alt)) ** 2
@@ -392,7 +398,10 @@ def _text_query(
             concept_weight = max(concept_weight, top)
             factor = 1.0 if position == 0 else SYNONYM_FACTOR
             for code, value in scores.items():
-                scaled = value / top * factor
+                # Scaling drops the field weights, so the strength of the evidence comes back
+                # here: a word found only in a record's summary is weaker than one in a descriptor.
+                evidence = sum(alt_fields[code]) / len(alt_fields[code])
+                scaled = value / top * factor * evidence
                 if scaled > best.get(code, (0.0, ""))[0]:
                     note = "; ".join(p[1] for p in alt_scores[code])
                     if position:
