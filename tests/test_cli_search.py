@@ -119,3 +119,9 @@ def test_section_filter(imported) -> None:
     assert data and all(h["code"].startswith("E") for h in data)
     data = json.loads(invoke(["search", "crisis", "--prefix", "h20", "--json"]).stdout)
     assert [h["code"] for h in data][:1] == ["H2011"]
+
+
+def test_noise_below_the_best_is_dropped(imported) -> None:
+    data = json.loads(invoke(["search", "sober living", "--json"]).stdout)
+    assert data[0]["code"] == "H2034"
+    assert all(h["score"] >= data[0]["score"] * 0.15 for h in data)

@@ -72,6 +72,7 @@ SYNONYM_FACTOR = 0.95
 # How much a match in each field counts once scores are scaled per concept.
 EVIDENCE = {"l": 1.0, "s": 1.0, "n": 1.0, "a": 1.0, "k": 0.85, "c": 0.4, "u": 0.3}
 RESCORED = 40
+NOISE_FLOOR = 0.15
 PREFIX_LIMIT = 60
 _CATCH_ALL = re.compile(
     r"not otherwise classified|, noc\b|^unclassified|^miscellaneous", re.IGNORECASE
@@ -308,6 +309,10 @@ def search(
             Hit(code, doc.kind, doc.long, doc.short, round(score, 3), active, doc.termination, why)
         )
     hits.sort(key=lambda h: (not h.active, -h.score, h.code))
+    if hits:
+        # Results far below the best are noise (a word found in some record's summary): drop them.
+        floor = max(h.score for h in hits) * NOISE_FLOOR
+        hits = [h for h in hits if h.score >= floor]
     return hits[:limit]
 
 
