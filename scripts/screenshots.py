@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WIDTH = 100
 SHOTS = {
     "show.svg": (["show", "H2034"], 46),
-    "search.svg": (["search", "sober living"], None),
+    "search.svg": (["search", "crisis"], None),
     "compare.svg": (["compare", "H2028", "H2029"], None),
 }
 
