@@ -89,3 +89,9 @@ def test_missing_file(imported, tmp_path: Path) -> None:
 def test_without_release_bundled_codes_validate(home) -> None:
     data = json.loads(invoke(["validate", "H2028", "E0601", "--json"]).stdout)
     assert data[0]["status"] == "active" and data[1]["status"] == "unknown"
+
+
+def test_code_newer_than_the_release_says_so(imported) -> None:
+    (row,) = json.loads(invoke(["validate", "H0051", "--json"]).stdout)
+    assert row["status"] == "unknown" and row["descriptor"] == "Traditional healing service"
+    assert "not in CMS release 2020" in row["message"] and "2026-01" in row["message"]

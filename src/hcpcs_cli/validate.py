@@ -129,6 +129,24 @@ def validate_codes(catalog: Catalog, items: Iterable[str]) -> list[Validation]:
                     "bundled record; import a release for status",
                 )
             )
+        elif ref.code in bundled and release is not None:
+            # A code newer than the release in use: say so instead of a bare "unknown".
+            record = bundle.get_record(ref.code)
+            note = (
+                f"not in CMS release {release.label}; the bundled record was checked against "
+                f"{record.checked_against if record else 'a later release'}: import a newer release"
+            )
+            results.append(
+                Validation(
+                    item,
+                    ref.code,
+                    "unknown",
+                    record.long_descriptor if record else "",
+                    None,
+                    ref.modifiers,
+                    note,
+                )
+            )
         else:
             results.append(Validation(item, ref.code, "unknown", modifiers=ref.modifiers))
     return results
