@@ -557,9 +557,3 @@ class SqliteIndex:
             "SELECT code FROM docs WHERE code >= ? AND code <= ? ORDER BY code", (low, high)
         )
         return [r[0] for r in rows]
-
-    def all_docs(self) -> list[Doc]:
-        from .search import Doc
-
-        rows = self.conn.execute("SELECT code, kind, short, long, term FROM docs ORDER BY code")
-        return [Doc(c, k, s, lg, t) for c, k, s, lg, t in rows]
