@@ -207,3 +207,14 @@ def test_osa_similarity_agrees_with_rapidfuzz(a: str, b: str) -> None:
     from hcpcs_cli.search import osa_similarity
 
     assert abs(osa_similarity(a, b) - OSA.normalized_similarity(a, b)) < 1e-9
+
+
+def test_truncated_search_index_is_rebuilt(home: Path) -> None:
+    assert invoke(["data", "import", str(RELEASE_ZIP)]).exit_code == 0
+    index = home / "cache" / "index-2020.sqlite"
+    data = index.read_bytes()
+    index.write_bytes(data[: len(data) // 3])
+    r = invoke(["search", "wheelchair", "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)[0]["descriptor"].lower().count("wheelchair")
+    assert index.stat().st_size > len(data) // 2

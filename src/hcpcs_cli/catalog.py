@@ -146,9 +146,17 @@ class Catalog:
         return tuple(m[0] for m in ranked[:limit])
 
     def search(self, query: str, **options: Any) -> list[Any]:
+        import sqlite3
+
         from .search import search
 
-        return search(self.index, query, **options)
+        try:
+            return search(self.index, query, **options)
+        except sqlite3.DatabaseError:
+            # The index file is damaged past its header (a truncated copy, a bad disk block):
+            # rebuild it once from the release and the records, then answer.
+            self.__dict__["index"] = self.store.index_for(self.release, rebuild=True)
+            return search(self.index, query, **options)
 
     def compare(self, texts: list[str]) -> Any:
         from .compare import compare

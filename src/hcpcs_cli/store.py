@@ -315,8 +315,9 @@ class Store:
                 tmp.unlink()
 
     # -- search index -----------------------------------------------------------------------
-    def index_for(self, release: ReleaseDB | None) -> SqliteIndex:
-        """The search index for ``release`` plus the bundled records, rebuilt if stale or damaged."""
+    def index_for(self, release: ReleaseDB | None, rebuild: bool = False) -> SqliteIndex:
+        """The search index for ``release`` plus the bundled records, rebuilt if stale or damaged
+        (or when ``rebuild`` says a query found it damaged)."""
         from .user_records import fingerprint as user_fingerprint
 
         fingerprint = f"{bundle.fingerprint()}+{user_fingerprint(self.root)}"
@@ -327,7 +328,7 @@ class Store:
             key = f"{INDEX_VERSION}:{release.meta['sha256']}:{fingerprint}"
             name = f"index-{release.label}.sqlite"
         path = self.cache_dir / name
-        if path.exists():
+        if path.exists() and not rebuild:
             try:
                 conn = _connect(path)
                 if _meta(conn).get("key") == key:
