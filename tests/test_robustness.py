@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import RELEASE_TXT, RELEASE_ZIP, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -218,3 +220,49 @@ def test_truncated_search_index_is_rebuilt(home: Path) -> None:
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)[0]["descriptor"].lower().count("wheelchair")
     assert index.stat().st_size > len(data) // 2
+
+
+def _read_only_runner(home: Path):
+    """Run hcpcs against ``home`` made truly read-only: a read-only bind mount in a private mount
+    namespace when we are root (root ignores file modes), file modes otherwise."""
+    if os.geteuid() != 0:
+        for path in [home, *home.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        prefix: list[str] = []
+    elif shutil.which("unshare") and shutil.which("mount"):
+        mount = f"mount --bind {home} {home} && mount -o remount,ro,bind {home} {home}"
+        prefix = ["unshare", "-m", "sh", "-c", f'{mount} && exec "$0" "$@"']
+    else:  # pragma: no cover
+        pytest.skip("needs a non-root user or unshare/mount")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "HCPCS_HOME": str(home)}
+        return subprocess.run(
+            [*prefix, sys.executable, "-m", "hcpcs_cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    return run
+
+
+def test_truly_read_only_data_directory_still_serves_lookups(
+    imported: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "ro-home"
+    shutil.copytree(imported, home)
+    run = _read_only_runner(home)
+    probe = run("data", "import", str(RELEASE_TXT), "--label", "other")
+    assert probe.returncode == 3 and probe.stderr.startswith("hcpcs: error:"), probe.stderr
+    assert "Traceback" not in probe.stderr
+    shown = run("show", "E0601", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["official"]["betos"] == "D1E"
+    found = run("search", "halfway house", "--json")
+    assert found.returncode == 0 and json.loads(found.stdout)[0]["code"] == "H2034"
+    assert run("show", "H2028").returncode == 0  # the record cache cannot be written: parse instead
+    for path in [home, *home.rglob("*")]:
+        with contextlib.suppress(OSError):
+            path.chmod(0o755 if path.is_dir() else 0o644)
