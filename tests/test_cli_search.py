@@ -125,3 +125,8 @@ def test_noise_below_the_best_is_dropped(imported) -> None:
     data = json.loads(invoke(["search", "sober living", "--json"]).stdout)
     assert data[0]["code"] == "H2034"
     assert all(h["score"] >= data[0]["score"] * 0.15 for h in data)
+
+
+def test_modifier_code_as_query(imported) -> None:
+    data = json.loads(invoke(["search", "hf", "--kind", "modifier", "--json"]).stdout)
+    assert data[0]["code"] == "HF" and data[0]["descriptor"] == "Substance abuse program"

@@ -118,3 +118,9 @@ def test_show_modifier(imported) -> None:
 def test_show_code_with_modifier_resolves_the_code(imported) -> None:
     data = json.loads(invoke(["show", "H2028-HF", "--json"]).stdout)
     assert data["code"] == "H2028"
+
+
+def test_code_with_modifier_shows_the_modifier_meaning(imported) -> None:
+    data = json.loads(invoke(["show", "H2028-HF", "--json"]).stdout)
+    assert data["modifiers"] == [{"code": "HF", "descriptor": "Substance abuse program"}]
+    assert "Modifier     HF: Substance abuse program" in invoke(["show", "h2028 hf"]).stdout

@@ -29,6 +29,8 @@ class Entry(NamedTuple):
     record: Record | None = None
     official: Official | None = None
     release: str | None = None  # label of the release the official fields come from
+    # Modifiers typed with the code (H2028-HF): (modifier, its official meaning or None if unknown)
+    modifiers: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def descriptor(self) -> str:
@@ -60,6 +62,8 @@ class Entry(NamedTuple):
             "termination_date": self.termination_date,
             "release": self.release,
         }
+        if self.modifiers:
+            data["modifiers"] = [{"code": m, "descriptor": d} for m, d in self.modifiers]
         if self.record:
             data["record"] = self.record.to_dict()
         if self.official:
@@ -124,7 +128,14 @@ class Catalog:
             where = "" if self.release else " (no CMS release imported: see hcpcs data import)"
             raise CodeNotFound(code, self.suggest(code), where if len(code) == 5 else where)
         kind = official.kind if official else "procedure"
-        return Entry(code, kind, record, official, self.release_label if official else None)
+        modifiers: tuple[tuple[str, str | None], ...] = ()
+        if ref.modifiers:
+            found = self.release.get_many(ref.modifiers) if self.release else {}
+            modifiers = tuple(
+                (m, found[m].long_descriptor if m in found else None) for m in ref.modifiers
+            )
+        label = self.release_label if official else None
+        return Entry(code, kind, record, official, label, modifiers)
 
     def known_codes(self) -> list[str]:
         codes = set(bundle.bundled_codes())

@@ -141,6 +141,8 @@ def header(entry: Entry) -> RenderableType:
             pairs.append(("Also called", ", ".join(r.abbreviations + r.common_names[:3])))
         elif r.common_names:
             pairs.append(("Also called", ", ".join(r.common_names[:3])))
+    for code, meaning in entry.modifiers:
+        pairs.append(("Modifier", f"{code}: {meaning or 'not in the release held'}"))
     source = (
         f"CMS release {entry.release}"
         if entry.release

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
-from .codes import PROCEDURE_RE, looks_like_prefix, parse_range, squash
+from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
 
 MAX_QUERY = 500
@@ -286,6 +286,9 @@ def search(
     scores = _code_query(reader, query)
     if scores is None:
         scores = _text_query(reader, query, explain)
+        typed = squash(query)
+        if kind != "procedure" and MODIFIER_RE.match(typed) and reader.codes_between(typed, typed):
+            scores[typed] = (max([100.0, *(s for s, _ in scores.values())]), ("modifier code",))
     prefix_code = squash(prefix) if prefix else ""
     if prefix_code:
         scores = {c: v for c, v in scores.items() if c.startswith(prefix_code)}
