@@ -130,3 +130,20 @@ def test_noise_below_the_best_is_dropped(imported) -> None:
 def test_modifier_code_as_query(imported) -> None:
     data = json.loads(invoke(["search", "hf", "--kind", "modifier", "--json"]).stdout)
     assert data[0]["code"] == "HF" and data[0]["descriptor"] == "Substance abuse program"
+
+
+@pytest.mark.parametrize(
+    "query, first",
+    [
+        ("wheelchair", {"K0001"}),
+        ("walker", {"E0130", "E0135"}),
+        ("cane", {"E0100"}),
+        ("knee brace", {"L1810", "L1812", "L1820", "L1830", "L1850"}),
+        ("nicotine gum", {"S4995"}),
+        ("oxygen concentrator", {"E1390", "E1392"}),
+        ("crutches", {"E0110", "E0112", "E0114"}),
+    ],
+)
+def test_the_thing_itself_before_its_parts(imported, query: str, first: set[str]) -> None:
+    # Off the benchmark: lay queries for equipment put the device before its accessories.
+    assert _codes([query])[0] in first

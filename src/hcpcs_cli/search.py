@@ -20,6 +20,9 @@ from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, sq
 from .errors import UsageError
 
 MAX_QUERY = 500
+# Part of every stored index's key: change it whenever build_index or what it weighs changes, so
+# that indexes built by an older version are rebuilt instead of read.
+INDEX_VERSION = "5"
 # Field key -> (boost, label shown by --explain).
 FIELDS: dict[str, tuple[float, str]] = {
     "l": (1.0, "descriptor"),
@@ -72,6 +75,9 @@ SYNONYM_FACTOR = 0.95
 # How much a match in each field counts once scores are scaled per concept.
 EVIDENCE = {"l": 1.0, "s": 1.0, "n": 1.0, "a": 1.0, "k": 0.85, "c": 0.4, "u": 0.3}
 RESCORED = 40
+_PART = re.compile(
+    r"\b(accessory|accessories|replacement|attachment|for use with|used with)\b", re.IGNORECASE
+)
 NOISE_FLOOR = 0.15
 PREFIX_LIMIT = 60
 _CATCH_ALL = re.compile(
@@ -108,7 +114,7 @@ class Doc(NamedTuple):
 def _position_factor(position: int) -> float:
     """Words at the head of a descriptor name the thing; later ones often name what it is used with
     ('Footrest, for use with commode chair')."""
-    return 1.0 if position < 3 else max(0.7, 1.0 - 0.04 * (position - 2))
+    return 1.0 if position <= 1 else max(0.65, 0.88 - 0.03 * (position - 2))
 
 
 def build_index(docs: Iterable[Doc]) -> dict[str, list[tuple[str, float, str]]]:
@@ -242,17 +248,22 @@ def _expand(term: str, reader: IndexReader) -> dict[str, float]:
     """Index terms a query term may stand for, with a match quality from 0 to 1."""
     matches: dict[str, float] = {}
     if len(term) >= 2:
+        candidates = reader.prefixed(term, PREFIX_LIMIT)
         quality = 0.9 if len(term) >= 4 else 0.6
-        for candidate in reader.prefixed(term, PREFIX_LIMIT):
+        if candidates[:1] == [term]:
+            quality /= 2  # a whole word was typed: longer words it begins are weaker matches
+        for candidate in candidates:
             matches[candidate] = 1.0 if candidate == term else quality
     elif reader.prefixed(term, 1) == [term]:
         matches[term] = 1.0
     if len(term) >= 5 and not term.isdigit():
         cutoff = 0.75 if len(term) >= 6 else 0.7
+        # A word the index knows was probably meant as typed: its near misses count for less.
+        typo_weight = 0.4 if matches.get(term) == 1.0 else 0.8
         near = [(osa_similarity(term, c), c) for c in reader.near(term) if c not in matches]
         for similarity, candidate in sorted(near, reverse=True)[:6]:
             if similarity >= cutoff:
-                matches[candidate] = 0.8 * similarity
+                matches[candidate] = typo_weight * similarity
     return matches
 
 
@@ -418,7 +429,7 @@ def _text_query(
         weight_sum += concept_weight
         for code, (value, note) in best.items():
             total[code] += concept_weight * value
-            covered[code] += concept_weight
+            covered[code] += concept_weight * value  # a weak match covers the word weakly
             if explain:
                 reasons[code].append(note)
     if not weight_sum:
@@ -443,5 +454,8 @@ def _text_query(
                         reasons[code].append("whole phrase matched")
             if _CATCH_ALL.search(doc.long):
                 score *= 0.85  # a not-otherwise-classified code is the last resort, not the answer
+            part = _PART.search(doc.long[:30])  # named at the head: the code is for a part
+            if part and part.group(0).lower().split()[0] not in phrase:
+                score *= 0.8  # a part or add-on ranks below the thing itself, unless asked for
         results[code] = (score, tuple(reasons[code]))
     return results

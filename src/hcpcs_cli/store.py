@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from .search import Doc
 
 SCHEMA_VERSION = "2"
-INDEX_VERSION = "3"
 _TUPLE_FIELDS = {name for name, hint in Official.__annotations__.items() if "tuple" in str(hint)}
 
 
@@ -318,6 +317,7 @@ class Store:
     def index_for(self, release: ReleaseDB | None, rebuild: bool = False) -> SqliteIndex:
         """The search index for ``release`` plus the bundled records, rebuilt if stale or damaged
         (or when ``rebuild`` says a query found it damaged)."""
+        from .search import INDEX_VERSION
         from .user_records import fingerprint as user_fingerprint
 
         fingerprint = f"{bundle.fingerprint()}+{user_fingerprint(self.root)}"
