@@ -186,3 +186,18 @@ def test_data_check_against_the_imported_release(imported) -> None:
     assert r.exit_code == 0, r.stdout
     # The six H codes added after 2020 cannot be checked against the 2020 release.
     assert "note: 6 codes could not be verified" in r.stderr
+
+
+def test_data_remove(home) -> None:
+    invoke(["data", "import", str(RELEASE_ZIP)])
+    invoke(["data", "import", str(RELEASE_ZIP), "--label", "copy"])
+    r = invoke(["data", "remove", "copy"])
+    assert (
+        r.exit_code == 0 and r.stderr.strip() == f"hcpcs: removed release copy ({RELEASE_ZIP.name})"
+    )
+    assert [
+        x["label"] for x in json.loads(invoke(["data", "status", "--json"]).stdout)["releases"]
+    ] == ["2020"]
+    assert not (home / "cache" / "index-copy.sqlite").exists()
+    missing = invoke(["data", "remove", "copy"])
+    assert missing.exit_code == 3 and "no release labelled 'copy' (held: 2020)" in missing.stderr

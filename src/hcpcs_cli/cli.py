@@ -642,6 +642,25 @@ def data_status(json_: JsonOpt = False) -> None:
     out.print(status_table(infos, default))
 
 
+@data_app.command("remove")
+def data_remove(
+    label: Annotated[
+        str,
+        typer.Argument(
+            help="Label of the held release to delete.", autocompletion=_complete_release
+        ),
+    ],
+) -> None:
+    """Delete a held release (the bundled records stay).
+
+    Example: hcpcs data remove 2020
+    """
+    from .store import Store
+
+    info = Store().remove(label)
+    _err(f"removed release {info.label} ({info.source})")
+
+
 @data_app.command("update")
 def data_update(
     url: Annotated[

@@ -299,13 +299,18 @@ class Store:
             self.index_for(db)  # build the search index now, not on the first search
         return db.info(), True
 
-    def remove(self, label: str) -> None:
+    def remove(self, label: str) -> ReleaseInfo:
+        """Delete a held release and its search index; returns what was removed."""
         with self.lock():
             path = self.releases_dir / f"{_safe(label)}.sqlite"
-            if not path.exists():
-                raise StoreError(f"no release labelled '{label}'")
+            if not _safe(label) or not path.exists():
+                held = ", ".join(i.label for i in self.releases) or "none"
+                raise StoreError(f"no release labelled '{label}' (held: {held})")
+            info = ReleaseDB(path).info()
             path.unlink()
+            (self.cache_dir / f"index-{info.label}.sqlite").unlink(missing_ok=True)
             self.__dict__.pop("releases", None)
+        return info
 
     def _remove_leftovers(self) -> None:
         # Called under the lock: any temporary file here is from an import that was killed.
