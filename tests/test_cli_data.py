@@ -201,3 +201,19 @@ def test_data_remove(home) -> None:
     assert not (home / "cache" / "index-copy.sqlite").exists()
     missing = invoke(["data", "remove", "copy"])
     assert missing.exit_code == 3 and "no release labelled 'copy' (held: 2020)" in missing.stderr
+
+
+def test_show_flags_a_record_written_for_older_wording(home, tmp_path: Path) -> None:
+    lines = RELEASE_TXT.read_bytes().decode("cp1252").split("\r\n")
+    edited = [
+        line[:11] + "Sexual offender treatment service, each 15 minutes".ljust(80) + line[91:]
+        if line.startswith("H2028001003")
+        else line
+        for line in lines
+    ]
+    path = tmp_path / "HCPC2021_ANWEB_reworded.txt"
+    path.write_bytes("\r\n".join(edited).encode("cp1252"))
+    assert invoke(["data", "import", str(path)]).exit_code == 0
+    out = invoke(["show", "H2028"]).stdout
+    assert "Sexual offender treatment service, each 15 minutes" in out
+    assert "written for the 2020 wording: Sexual offender treatment service, per 15 minutes" in out

@@ -141,6 +141,14 @@ def header(entry: Entry) -> RenderableType:
             pairs.append(("Also called", ", ".join(r.abbreviations + r.common_names[:3])))
         elif r.common_names:
             pairs.append(("Also called", ", ".join(r.common_names[:3])))
+    if entry.official and r and r.long_descriptor != entry.official.long_descriptor:
+        pairs.append(
+            (
+                "Note",
+                f"the record below was written for the {r.checked_against} wording: "
+                f"{r.long_descriptor}",
+            )
+        )
     for code, meaning in entry.modifiers:
         pairs.append(("Modifier", f"{code}: {meaning or 'not in the release held'}"))
     source = (
