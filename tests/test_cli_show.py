@@ -124,3 +124,11 @@ def test_code_with_modifier_shows_the_modifier_meaning(imported) -> None:
     data = json.loads(invoke(["show", "H2028-HF", "--json"]).stdout)
     assert data["modifiers"] == [{"code": "HF", "descriptor": "Substance abuse program"}]
     assert "Modifier     HF: Substance abuse program" in invoke(["show", "h2028 hf"]).stdout
+
+
+def test_modifier_lists_the_records_that_report_it(imported) -> None:
+    data = json.loads(invoke(["show", "HQ", "--json"]).stdout)
+    codes = [u["code"] for u in data["used_with"]]
+    assert "H2028" in codes and "H0038" in codes
+    assert all(u["use"] for u in data["used_with"])
+    assert "Reported with (bundled records)" in invoke(["show", "HF"]).stdout

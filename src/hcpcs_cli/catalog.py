@@ -31,6 +31,8 @@ class Entry(NamedTuple):
     release: str | None = None  # label of the release the official fields come from
     # Modifiers typed with the code (H2028-HF): (modifier, its official meaning or None if unknown)
     modifiers: tuple[tuple[str, str | None], ...] = ()
+    # For a modifier: the bundled records that list it, as (code, when it is used).
+    used_with: tuple[tuple[str, str], ...] = ()
 
     @property
     def descriptor(self) -> str:
@@ -64,6 +66,8 @@ class Entry(NamedTuple):
         }
         if self.modifiers:
             data["modifiers"] = [{"code": m, "descriptor": d} for m, d in self.modifiers]
+        if self.kind == "modifier":
+            data["used_with"] = [{"code": c, "use": u} for c, u in self.used_with]
         if self.record:
             data["record"] = self.record.to_dict()
         if self.official:
@@ -135,7 +139,8 @@ class Catalog:
                 (m, found[m].long_descriptor if m in found else None) for m in ref.modifiers
             )
         label = self.release_label if official else None
-        return Entry(code, kind, record, official, label, modifiers)
+        used_with = tuple(self.index.modifier_uses(code)) if kind == "modifier" else ()
+        return Entry(code, kind, record, official, label, modifiers, used_with)
 
     def known_codes(self) -> list[str]:
         codes = set(bundle.bundled_codes())

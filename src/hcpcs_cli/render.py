@@ -275,6 +275,9 @@ def entry_view(entry: Entry, section_key: str | None = None) -> RenderableType:
     parts: list[RenderableType] = [header(entry)]
     if entry.record:
         parts += [section(entry.record, key) for key in SECTIONS]
+    if entry.used_with:
+        rows = [(f"{code}  ", use) for code, use in entry.used_with]
+        parts.append(_panel("Reported with (bundled records)", _Hanging(rows, prefix_style="code")))
     if entry.official:
         parts.append(official_panel(entry))
     if not entry.record and not entry.official:

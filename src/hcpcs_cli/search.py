@@ -22,7 +22,7 @@ from .errors import UsageError
 MAX_QUERY = 500
 # Part of every stored index's key: change it whenever build_index or what it weighs changes, so
 # that indexes built by an older version are rebuilt instead of read.
-INDEX_VERSION = "5"
+INDEX_VERSION = "6"
 # Field key -> (boost, label shown by --explain).
 FIELDS: dict[str, tuple[float, str]] = {
     "l": (1.0, "descriptor"),

@@ -341,7 +341,7 @@ class Store:
                 conn.close()
             except (StoreError, sqlite3.Error):
                 pass
-        docs = _documents(release, self.root)
+        docs, uses = _documents(release, self.root)
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             import tempfile
@@ -350,14 +350,14 @@ class Store:
             os.close(fd)
             tmp = Path(tmp_name)
             try:
-                _write_index(sqlite3.connect(tmp), docs, key).close()
+                _write_index(sqlite3.connect(tmp), docs, key, uses).close()
                 os.replace(tmp, path)
             finally:
                 tmp.unlink(missing_ok=True)
             return SqliteIndex(_connect(path))
         except OSError:
             # A read-only data directory still serves searches, from an index kept in memory.
-            return SqliteIndex(_write_index(sqlite3.connect(":memory:"), docs, key))
+            return SqliteIndex(_write_index(sqlite3.connect(":memory:"), docs, key, uses))
 
 
 def _safe(label: str) -> str:
@@ -406,7 +406,10 @@ def _write_release(path: Path, parsed: ParsedRelease) -> None:
         os.fsync(handle.fileno())
 
 
-def _documents(release: ReleaseDB | None, root: Path) -> list[Doc]:
+def _documents(
+    release: ReleaseDB | None, root: Path
+) -> tuple[list[Doc], list[tuple[str, str, str]]]:
+    """The documents to index, and (modifier, code, when it is used) from the records."""
     from .search import Doc
     from .user_records import apply, user_codes
 
@@ -432,10 +435,13 @@ def _documents(release: ReleaseDB | None, root: Path) -> list[Doc]:
             "u": extra["summary"],
         }
         docs[code] = Doc(base.code, base.kind, base.short, base.long, base.termination, fields)
-    return list(docs.values())
+    uses = [(m.code, r.code, m.use) for r in records.values() for m in r.billing.modifiers]
+    return list(docs.values()), uses
 
 
-def _write_index(conn: sqlite3.Connection, docs: list[Doc], key: str) -> sqlite3.Connection:
+def _write_index(
+    conn: sqlite3.Connection, docs: list[Doc], key: str, uses: Sequence[tuple[str, str, str]] = ()
+) -> sqlite3.Connection:
     import json
 
     from .search import build_index, deletions
@@ -460,6 +466,9 @@ def _write_index(conn: sqlite3.Connection, docs: list[Doc], key: str) -> sqlite3
         ((key, term) for term in index if len(term) >= 3 for key in {term} | deletions(term)),
     )
     conn.execute("CREATE INDEX near_key ON near (key)")
+    conn.execute("CREATE TABLE modifier_use (modifier TEXT, code TEXT, use TEXT)")
+    conn.executemany("INSERT INTO modifier_use VALUES (?, ?, ?)", uses)
+    conn.execute("CREATE INDEX modifier_use_key ON modifier_use (modifier)")
     conn.executemany(
         "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
         ((d.code, d.kind, d.short, d.long, d.termination, d.fields.get("n", "")) for d in docs),
@@ -557,6 +566,13 @@ class SqliteIndex:
             sql += " LIMIT ?"
             args.append(limit)
         return [(c, s, t) for c, s, t in self.conn.execute(sql, args)]
+
+    def modifier_uses(self, modifier: str) -> list[tuple[str, str]]:
+        """(code, when it is used) for the bundled records that list ``modifier``."""
+        rows = self.conn.execute(
+            "SELECT code, use FROM modifier_use WHERE modifier = ? ORDER BY code", (modifier,)
+        )
+        return [(c, u) for c, u in rows]
 
     def codes_between(self, low: str, high: str) -> list[str]:
         rows = self.conn.execute(
