@@ -387,18 +387,18 @@ def browse(
 
     Example: hcpcs browse | hcpcs browse H | hcpcs browse E06
     """
-    from .search import _today
+    from .release import active_on, today
     from .sections import Listed, count_sections, normalize_prefix, section_name
 
     fmt = _format(format_, json_)
     catalog = _catalog(release)
-    today = _today()
+    on = today()
     key = normalize_prefix(prefix) if prefix is not None else ""
     listed = [Listed(*row) for row in catalog.index.listing(key)]
     if active_only:
-        listed = [x for x in listed if not x.termination or x.termination >= today]
+        listed = [x for x in listed if active_on(x.termination, on)]
     if not key:
-        counts = count_sections(listed, today)
+        counts = count_sections(listed, on)
         rows = [c._asdict() for c in counts]
         from .render import browse_sections
 
@@ -409,15 +409,7 @@ def browse(
     if not listed:
         where = "" if catalog.release else " (no CMS release imported: see hcpcs data import)"
         raise CodeNotFound(f"{key}…", where=where)
-    rows = [
-        {
-            "code": x.code,
-            "short_descriptor": x.short,
-            "status": "active" if not x.termination or x.termination >= today else "terminated",
-            "termination_date": x.termination,
-        }
-        for x in listed
-    ]
+    rows = [x.row(on) for x in listed]
     from .render import browse_codes
 
     title = f"{key}: {section_name(key)} ({len(rows)} codes)"

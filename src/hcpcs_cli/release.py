@@ -81,13 +81,18 @@ class Official(NamedTuple):
 
     def is_active(self, on: str | None = None) -> bool:
         """Active unless a termination date has passed (``on`` is an ISO date; default: today)."""
-        if not self.termination_date:
-            return True
-        if on is None:
-            import datetime
+        return active_on(self.termination_date, on)
 
-            on = datetime.date.today().isoformat()
-        return self.termination_date >= on
+
+def today() -> str:
+    import datetime
+
+    return datetime.date.today().isoformat()
+
+
+def active_on(termination: str | None, on: str | None = None) -> bool:
+    """A code is active until the end of its termination date (the last day it may be used)."""
+    return not termination or termination >= (on or today())
 
 
 class ParsedRelease(NamedTuple):

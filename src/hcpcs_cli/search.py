@@ -1,10 +1,10 @@
 """Ranking codes for what a person types.
 
 The index is built once (at release import, or on first use for the bundled records) by
-``build_index`` and stored by ``store``; a query reads only the index terms near its words and their
-postings, so its cost does not grow with the number of codes. A query word matches index terms exactly, as a word beginning (``ondans``), within a
-small edit distance (``methadon``, ``wheelchiar``), or through the synonym table (``IOP``,
-``sober living``, ``zofran``). Codes score by BM25-style weights, the share of query words they
+``build_index`` and stored by ``store``; a query reads only the index terms near its words and
+their postings, so its cost does not grow with the number of codes. A query word matches index
+terms exactly, as a word beginning (``ondans``), within a small edit distance (``methadon``,
+``wheelchiar``), or through the synonym table (``IOP``, ``sober living``, ``zofran``). Codes score by BM25-style weights, the share of query words they
 match, phrase matches and status; terminated codes rank below active ones.
 """
 
@@ -18,6 +18,7 @@ from typing import NamedTuple, Protocol
 
 from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
+from .release import active_on, today
 
 MAX_QUERY = 500
 # Part of every stored index's key: change it whenever build_index or what it weighs changes, so
@@ -267,16 +268,6 @@ def _expand(term: str, reader: IndexReader) -> dict[str, float]:
     return matches
 
 
-def _is_active(termination: str | None, today: str) -> bool:
-    return not termination or termination >= today
-
-
-def _today() -> str:
-    import datetime
-
-    return datetime.date.today().isoformat()
-
-
 def search(
     reader: IndexReader,
     query: str,
@@ -293,7 +284,7 @@ def search(
         raise UsageError(f"search query is too long ({len(query)} characters; at most {MAX_QUERY})")
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    today = _today()
+    on = today()
     scores = _code_query(reader, query)
     if scores is None:
         scores = _text_query(reader, query, explain)
@@ -312,9 +303,7 @@ def search(
             continue
         if kind != "all" and doc.kind != kind:
             continue
-        if prefix_code and not code.startswith(prefix_code):
-            continue
-        active = _is_active(doc.termination, today)
+        active = active_on(doc.termination, on)
         if active_only and not active:
             continue
         if not active:
@@ -380,7 +369,6 @@ def _text_query(
     # ('zofran' -> 'ondansetron') competes on equal terms with the word as typed; the concept's
     # weight (its best raw score, an idf-like measure of how telling it is) then sums across concepts.
     total: dict[str, float] = defaultdict(float)
-    covered: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
     weight_sum = 0.0
     for concept in concepts:
@@ -429,7 +417,6 @@ def _text_query(
         weight_sum += concept_weight
         for code, (value, note) in best.items():
             total[code] += concept_weight * value
-            covered[code] += concept_weight * value  # a weak match covers the word weakly
             if explain:
                 reasons[code].append(note)
     if not weight_sum:
@@ -437,13 +424,14 @@ def _text_query(
     phrase = " ".join(words)
     results: dict[str, tuple[float, tuple[str, ...]]] = {}
     for code, value in total.items():
-        coverage = covered[code] / weight_sum
-        results[code] = (value * (0.25 + 0.75 * coverage**2), ())
+        # Coverage: the share of the query's weight this code matches (a weak match covers weakly).
+        coverage = value / weight_sum
+        results[code] = (value * (0.25 + 0.75 * coverage**2), tuple(reasons[code]))
     # Only the leaders can change places through the finer checks, so only they pay for them.
     leaders = sorted(results, key=lambda c: -results[c][0])[:RESCORED]
     docs = reader.docs(leaders)
     for code in leaders:
-        score = results[code][0]
+        score, why = results[code]
         doc = docs.get(code)
         if doc is not None:
             if len(concepts) > 1:
@@ -452,10 +440,11 @@ def _text_query(
                     score *= 1.3
                     if explain:
                         reasons[code].append("whole phrase matched")
+                        why = tuple(reasons[code])
             if _CATCH_ALL.search(doc.long):
                 score *= 0.85  # a not-otherwise-classified code is the last resort, not the answer
             part = _PART.search(doc.long[:30])  # named at the head: the code is for a part
             if part and part.group(0).lower().split()[0] not in phrase:
                 score *= 0.8  # a part or add-on ranks below the thing itself, unless asked for
-        results[code] = (score, tuple(reasons[code]))
+        results[code] = (score, why)
     return results

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from .codes import squash
 from .errors import UsageError
+from .release import active_on
 
 # First letter -> section name, in the words of the Level II code set's own organisation.
 SECTIONS: dict[str, str] = {
@@ -42,6 +43,16 @@ class Listed(NamedTuple):
     short: str
     termination: str | None
 
+    def row(self, on: str) -> dict[str, str | None]:
+        """The listing row ``browse`` prints and exports."""
+        status = "active" if active_on(self.termination, on) else "terminated"
+        return {
+            "code": self.code,
+            "short_descriptor": self.short,
+            "status": status,
+            "termination_date": self.termination,
+        }
+
 
 def section_name(code_or_letter: str) -> str:
     return SECTIONS.get(code_or_letter[:1].upper(), "Other codes")
@@ -67,7 +78,7 @@ def count_sections(listed: list[Listed], today: str) -> list[SectionCount]:
     for item in listed:
         counts = totals.setdefault(item.code[0], [0, 0])
         counts[0] += 1
-        counts[1] += not item.termination or item.termination >= today
+        counts[1] += active_on(item.termination, today)
     return [
         SectionCount(letter, section_name(letter), n, a)
         for letter, (n, a) in sorted(totals.items())
