@@ -58,11 +58,11 @@ class ReleaseInfo(NamedTuple):
         return data
 
 
-def _connect(path: Path, readonly: bool = True) -> sqlite3.Connection:
-    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}?mode=rwc"
+def _connect(path: Path) -> sqlite3.Connection:
+    """A read-only connection to one of our SQLite files, checked to have a meta table."""
     try:
-        conn = sqlite3.connect(uri, uri=True)
-        conn.execute("SELECT 1 FROM meta LIMIT 1") if readonly else None
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn.execute("SELECT 1 FROM meta LIMIT 1")
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {path}: {exc}", "delete the file and import again") from None
     return conn
@@ -70,6 +70,16 @@ def _connect(path: Path, readonly: bool = True) -> sqlite3.Connection:
 
 def _meta(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+def _select_in(
+    conn: sqlite3.Connection, sql: str, values: Iterable[str]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sql`` (with one ``{marks}`` placeholder) for ``values``, 500 at a time."""
+    wanted = list(values)
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        yield from conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
 
 
 class ReleaseDB:
@@ -111,16 +121,19 @@ class ReleaseDB:
         return _official(row[0]) if row else None
 
     def get_many(self, codes: Iterable[str]) -> dict[str, Official]:
-        wanted = sorted(set(codes))
-        found: dict[str, Official] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for code, data in self._query(
-                f"SELECT code, data FROM codes WHERE code IN ({marks})", chunk
-            ):
-                found[code] = _official(data)
-        return found
+        try:
+            rows = list(
+                _select_in(
+                    self.conn,
+                    "SELECT code, data FROM codes WHERE code IN ({marks})",
+                    sorted(set(codes)),
+                )
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self.path.name} is damaged ({exc})", "import the release again"
+            ) from None
+        return {code: _official(data) for code, data in rows}
 
     def codes(self) -> list[str]:
         return [r[0] for r in self._query("SELECT code FROM codes ORDER BY code")]
@@ -216,13 +229,17 @@ class Store:
         label = label or self.default_label()
         if label is None:
             return None
+        return ReleaseDB(self._path_of(label))
+
+    def _path_of(self, label: str) -> Path:
+        """The file of the release held as ``label``; StoreError naming what is held if none."""
         path = self.releases_dir / f"{_safe(label)}.sqlite"
-        if not path.exists():
+        if not _safe(label) or not path.exists():
             held = ", ".join(i.label for i in self.releases) or "none"
             raise StoreError(
                 f"no release labelled '{label}' (held: {held})", "see hcpcs data status"
             )
-        return ReleaseDB(path)
+        return path
 
     # -- import ---------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -302,10 +319,7 @@ class Store:
     def remove(self, label: str) -> ReleaseInfo:
         """Delete a held release and its search index; returns what was removed."""
         with self.lock():
-            path = self.releases_dir / f"{_safe(label)}.sqlite"
-            if not _safe(label) or not path.exists():
-                held = ", ".join(i.label for i in self.releases) or "none"
-                raise StoreError(f"no release labelled '{label}' (held: {held})")
+            path = self._path_of(label)
             info = ReleaseDB(path).info()
             path.unlink()
             (self.cache_dir / f"index-{info.label}.sqlite").unlink(missing_ok=True)
@@ -522,35 +536,24 @@ class SqliteIndex:
     def postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]:
         from .search import FIELDS
 
-        wanted = list(terms)
         out: dict[str, list[tuple[str, float, str]]] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for term, raw in self.conn.execute(
-                f"SELECT term, postings FROM terms WHERE term IN ({marks})", chunk
-            ):
-                rows = []
-                for item in raw.split(";"):
-                    code, weight, key = item.split(" ")
-                    rows.append((code, float(weight), key if key in FIELDS else "l"))
-                out[term] = rows
+        sql = "SELECT term, postings FROM terms WHERE term IN ({marks})"
+        for term, raw in _select_in(self.conn, sql, terms):
+            rows = []
+            for item in raw.split(";"):
+                code, weight, key = item.split(" ")
+                rows.append((code, float(weight), key if key in FIELDS else "l"))
+            out[term] = rows
         return out
 
     def docs(self, codes: Iterable[str]) -> dict[str, Doc]:
         from .search import Doc
 
-        wanted = list(codes)
-        out: dict[str, Doc] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for code, kind, short, long, term, names in self.conn.execute(
-                f"SELECT code, kind, short, long, term, names FROM docs WHERE code IN ({marks})",
-                chunk,
-            ):
-                out[code] = Doc(code, kind, short, long, term, {"n": names} if names else {})
-        return out
+        sql = "SELECT code, kind, short, long, term, names FROM docs WHERE code IN ({marks})"
+        return {
+            code: Doc(code, kind, short, long, term, {"n": names} if names else {})
+            for code, kind, short, long, term, names in _select_in(self.conn, sql, codes)
+        }
 
     def listing(
         self, prefix: str, kind: str | None = "procedure", limit: int | None = None
