@@ -33,18 +33,19 @@ def records_dir() -> Path:
     return data_dir() / "records"
 
 
-@cache
-def bundled_codes() -> tuple[str, ...]:
-    """The codes that have a bundled record, sorted."""
+def codes_in(folder: Path) -> tuple[str, ...]:
+    """The codes of the ``CODE.toml`` files in ``folder``, sorted (none if it cannot be read)."""
     try:
-        names = os.listdir(records_dir())
+        names = os.listdir(folder)
     except OSError:
         return ()
     return tuple(sorted(n[:-5] for n in names if n.endswith(".toml") and len(n) == 10))
 
 
-def has_record(code: str) -> bool:
-    return (records_dir() / f"{code}.toml").is_file()
+@cache
+def bundled_codes() -> tuple[str, ...]:
+    """The codes that have a bundled record, sorted."""
+    return codes_in(records_dir())
 
 
 def get_record(code: str, cache: Path | None = None) -> Record | None:
@@ -91,12 +92,16 @@ def load_all() -> list[Record]:
 
 
 def fingerprint() -> str:
-    """Changes whenever a bundled record or the synonym table changes (names, sizes, times)."""
+    """Changes whenever a bundled record or the synonym table changes."""
+    return fingerprint_of(data_dir(), records_dir())
+
+
+def fingerprint_of(*folders: Path) -> str:
+    """A digest of the names, sizes and times of the TOML files in ``folders``."""
     import hashlib
 
     digest = hashlib.sha1()
-    base = data_dir()
-    for folder in (base, base / "records"):
+    for folder in folders:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:

@@ -130,7 +130,7 @@ class Catalog:
                 self.warnings.append(f"{problem} (your record file is ignored)")
         if official is None and record is None:
             where = "" if self.release else " (no CMS release imported: see hcpcs data import)"
-            raise CodeNotFound(code, self.suggest(code), where if len(code) == 5 else where)
+            raise CodeNotFound(code, self.suggest(code), where)
         kind = official.kind if official else "procedure"
         modifiers: tuple[tuple[str, str | None], ...] = ()
         if ref.modifiers:

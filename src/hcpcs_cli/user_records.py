@@ -9,9 +9,9 @@ line) is returned as a warning and the bundled record is used unchanged.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from . import bundle
 from .errors import RecordError
 from .records import Record, parse_partial, parse_record
 
@@ -48,22 +48,9 @@ def apply(code: str, record: Record | None, root: Path) -> tuple[Record | None, 
 
 
 def user_codes(root: Path) -> tuple[str, ...]:
-    try:
-        names = os.listdir(user_dir(root))
-    except OSError:
-        return ()
-    return tuple(sorted(n[:-5] for n in names if n.endswith(".toml") and len(n) == 10))
+    return bundle.codes_in(user_dir(root))
 
 
 def fingerprint(root: Path) -> str:
     """Changes whenever a user record changes, so the search index follows it."""
-    import hashlib
-
-    digest = hashlib.sha1()
-    for code in user_codes(root):
-        try:
-            st = (user_dir(root) / f"{code}.toml").stat()
-        except OSError:
-            continue
-        digest.update(f"{code}:{st.st_size}:{st.st_mtime_ns};".encode())
-    return digest.hexdigest()[:16]
+    return bundle.fingerprint_of(user_dir(root))
