@@ -78,21 +78,17 @@ def _read_table(path: Path) -> dict[str, OfficialText]:
     }
 
 
-def _line(path: str, key: str) -> int | None:
+def _line(path: str, key: str | None = None, text: str | None = None) -> int | None:
+    """The first line of ``path`` that sets ``key``, or else contains ``text``."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError:
         return None
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    return next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
-
-
-def _line_with(path: str, text: str) -> int | None:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    return next((n for n, line in enumerate(lines, 1) if text in line), None)
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=") if key else None
+    for number, line in enumerate(lines, 1):
+        if pattern.match(line) if pattern else text is not None and text in line:
+            return number
+    return None
 
 
 def check_records(
@@ -139,7 +135,7 @@ def check_records(
                 problems.append(
                     Problem(
                         r.source,
-                        _line_with(r.source, f'"{similar.code}"'),
+                        _line(r.source, text=f'"{similar.code}"'),
                         f"similar code {similar.code} is not a known code",
                     )
                 )
@@ -173,7 +169,7 @@ def check_records(
                 problems.append(
                     Problem(
                         r.source,
-                        _line_with(r.source, f'"{note.code}"'),
+                        _line(r.source, text=f'"{note.code}"'),
                         f"modifier {note.code} is not in the release",
                     )
                 )
@@ -181,7 +177,7 @@ def check_records(
                 problems.append(
                     Problem(
                         r.source,
-                        _line_with(r.source, f'"{note.code}"'),
+                        _line(r.source, text=f'"{note.code}"'),
                         f"modifier {note.code} meaning must be {meaning!r}, not {note.meaning!r}",
                     )
                 )
@@ -190,7 +186,7 @@ def check_records(
                 problems.append(
                     Problem(
                         r.source,
-                        _line_with(r.source, field_text[:30]),
+                        _line(r.source, text=field_text[:30]),
                         f"unsupported figure or claim: {field_text[:60]!r}",
                     )
                 )

@@ -115,7 +115,7 @@ def _emit(
     elif fmt == "markdown":
         render.write_markdown(rows, columns)
     else:
-        _print(table(), long=len(rows) > _out().height - 2)
+        _print(table(), rows=len(rows))
 
 
 class Kind(str, Enum):
@@ -133,10 +133,13 @@ def _out(plain: bool = False) -> Any:
     return console(plain=plain)
 
 
-def _print(renderable: Any, long: bool) -> None:
-    """Print to stdout; long output goes through a pager when stdout is a terminal."""
+def _print(renderable: Any, long: bool = False, rows: int = 0) -> None:
+    """Print to stdout. Long output (``long``, or more ``rows`` than the screen has) goes through a
+    pager when stdout is a terminal. ``renderable`` may be a function of the console's width."""
     out = _out()
-    if long and _SETTINGS["pager"] and out.is_terminal:
+    if callable(renderable):
+        renderable = renderable(out.width)
+    if (long or rows > out.height - 2) and _SETTINGS["pager"] and out.is_terminal:
         # less: -F quit if it fits one screen, -R keep colours, -X leave the text on screen.
         os.environ.setdefault("LESS", "-FRX")
         with out.pager(styles=out.color_system is not None):
@@ -463,8 +466,7 @@ def validate(
     if fmt == "table":
         from .render import validation_table
 
-        out = _out()
-        _print(validation_table(results, out.width), long=len(results) > out.height - 2)
+        _print(lambda width: validation_table(results, width), rows=len(results))
         counts = {
             s: sum(r.status == s for r in results)
             for s in ("active", "terminated", "unknown", "invalid")
