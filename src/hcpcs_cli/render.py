@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
@@ -17,9 +17,12 @@ from rich.table import Table
 from rich.text import Text
 
 from . import fields as F
-from .catalog import Entry
-from .records import SECTIONS, Record
+from .records import SECTIONS
 from .theme import THEME
+
+if TYPE_CHECKING:
+    from .catalog import Entry
+    from .records import Record
 
 # Plain output (--plain, HCPCS_PLAIN): no colour, no boxes or rules, for screen readers and
 # copy-paste. Set once per run by the CLI.
