@@ -1,27 +1,24 @@
-"""The library core stays free of the terminal, and start-up stays lean."""
+"""The library core stays free of the terminal, start-up stays lean, and the layers stay apart."""
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
-CORE = [
-    "catalog",
-    "records",
-    "bundle",
-    "search",
-    "compare",
-    "release",
-    "store",
-    "validate",
-    "history",
-    "check",
-    "fields",
-    "codes",
-    "errors",
-    "update",
-    "synonyms",
-]
+import hcpcs_cli
+
+FRONT_ENDS = ("cli", "serve")
+
+
+def core_modules() -> list[str]:
+    """Every module of the package outside its front-ends, found by walking the package."""
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules(hcpcs_cli.__path__)
+        if m.name not in FRONT_ENDS and not m.name.startswith("__")
+    )
 
 
 def _modules_after(code: str) -> set[str]:
@@ -34,8 +31,14 @@ def _modules_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
+def test_the_walk_finds_the_core() -> None:
+    found = core_modules()
+    assert {"catalog", "search", "index", "store", "release", "records", "status"} <= set(found)
+    assert len(found) >= 20
+
+
 def test_core_imports_neither_typer_nor_rich() -> None:
-    imports = "\n".join(f"import hcpcs_cli.{m}" for m in CORE)
+    imports = "\n".join(f"import hcpcs_cli.{m}" for m in core_modules())
     loaded = _modules_after(
         imports + "\nfrom hcpcs_cli import Catalog\nCatalog(use_release=False).get('H2028')"
     )
@@ -47,10 +50,18 @@ def test_package_import_is_lazy() -> None:
     assert "hcpcs_cli.catalog" not in loaded and "sqlite3" not in loaded
 
 
+def test_no_module_level_output_state() -> None:
+    # Output settings travel in the Output object (ctx.obj); no module keeps a global of them.
+    import re
+
+    for path in Path(hcpcs_cli.__file__).parent.rglob("*.py"):
+        assert not re.search(r"^\s+global \w", path.read_text(), re.M), path.name
+
+
 def test_show_loads_only_what_it_needs(tmp_path) -> None:
     code = (
         f"import os; os.environ['HCPCS_HOME'] = {str(tmp_path)!r}\n"
-        "from hcpcs_cli.cli import run\n"
+        "from hcpcs_cli.cli.app import run\n"
         "import io, contextlib\n"
         "with contextlib.redirect_stdout(io.StringIO()): run(['show', 'H2028'])\n"
     )
@@ -66,6 +77,7 @@ def test_show_loads_only_what_it_needs(tmp_path) -> None:
         "tempfile",
         "tomllib",
         "hcpcs_cli.search",
+        "hcpcs_cli.lexicon",
     ):
         assert heavy not in loaded, heavy
 
@@ -76,14 +88,14 @@ def test_library_usage_from_python() -> None:
     catalog = Catalog(use_release=False)
     entry = catalog.get("h-2028")
     assert entry.record is not None and entry.record.unit == "per 15 minutes"
-    assert catalog.search("halfway house")[0].code == "H2034"
+    assert catalog.search("halfway house").hits[0].code == "H2034"
     assert "per diem" in catalog.compare(["H2028", "H2029"]).key_difference
 
 
 def test_search_does_not_load_rapidfuzz_or_the_toml_parser(tmp_path) -> None:
     code = (
         f"import os; os.environ['HCPCS_HOME'] = {str(tmp_path)!r}\n"
-        "from hcpcs_cli.cli import run\n"
+        "from hcpcs_cli.cli.app import run\n"
         "import io, contextlib\n"
         "with contextlib.redirect_stdout(io.StringIO()): run(['search', 'methadon'])\n"
     )

@@ -75,7 +75,15 @@ def test_key_difference_finds_the_qualifiers() -> None:
 
 
 def test_compare_with_release_adds_status_rows(imported) -> None:
-    data = json.loads(invoke(["compare", "E0601", "E0470", "--json"]).stdout)
+    data = json.loads(invoke(["compare", "E0601", "E0100", "--json"]).stdout)
     rows = {row["name"]: row for row in data["rows"]}
-    assert rows["Status"]["shared"] is True
+    assert rows["Status"]["shared"] is True and rows["Status"]["values"]["E0601"] == "active"
     assert "cpap" in rows["Descriptor"]["values"]["E0601"].lower()
+
+
+def test_status_row_agrees_with_show(imported) -> None:
+    data = json.loads(invoke(["compare", "H2037", "H2038", "--json"]).stdout)
+    status = {row["name"]: row for row in data["rows"]}["Status"]["values"]
+    assert status["H2038"] == "not in release 2020 (added 2022-04-01)"
+    shown = json.loads(invoke(["show", "H2038", "--json"]).stdout)[0]["status_text"]
+    assert status["H2038"] == shown

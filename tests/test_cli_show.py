@@ -1,4 +1,4 @@
-"""hcpcs show: the official descriptor and the plain-language record."""
+"""hcpcs show: the official descriptor, one status, and the plain-language record."""
 
 from __future__ import annotations
 
@@ -6,6 +6,12 @@ import json
 
 import pytest
 from conftest import invoke
+
+
+def _show(*args: str) -> list[dict]:
+    r = invoke(["show", *args, "--json"])
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)
 
 
 def test_show_h2028_per_15_minutes_with_indications_setting_personnel(home) -> None:
@@ -28,33 +34,30 @@ def test_show_h2028_per_15_minutes_with_indications_setting_personnel(home) -> N
 
 @pytest.mark.parametrize("spelling", ["h2028", "h-2028", "H 2028", "H2028 "])
 def test_show_accepts_any_spelling(home, spelling: str) -> None:
-    r = invoke(["show", spelling, "--json"])
-    assert r.exit_code == 0
-    assert json.loads(r.stdout)["code"] == "H2028"
+    assert _show(spelling)[0]["code"] == "H2028"
 
 
-def test_show_json_shape(home) -> None:
-    data = json.loads(invoke(["show", "H0015", "--json"]).stdout)
-    assert data["descriptor"].startswith("Alcohol and/or drug services; intensive outpatient")
-    assert data["status"] == "active"
-    record = data["record"]
+def test_show_json_is_always_an_array(home) -> None:
+    (entry,) = _show("H0015")
+    assert entry["descriptor"].startswith("Alcohol and/or drug services; intensive outpatient")
+    record = entry["record"]
     assert "IOP" in record["abbreviations"]
     assert record["billing"]["modifiers"][0].keys() == {"code", "meaning", "use"}
     assert all(len(s["difference"]) > 10 for s in record["similar"])
+    assert [d["code"] for d in _show("H2028", "H2029")] == ["H2028", "H2029"]
 
 
-def test_show_several_codes_gives_a_json_list(home) -> None:
-    data = json.loads(invoke(["show", "H2028", "H2029", "--json"]).stdout)
-    assert [d["code"] for d in data] == ["H2028", "H2029"]
-    assert "per diem" in data[1]["descriptor"]
+def test_jsonl_streams_one_object_per_line(home) -> None:
+    lines = invoke(["show", "H2028", "H2029", "--jsonl"]).stdout.splitlines()
+    assert [json.loads(line)["code"] for line in lines] == ["H2028", "H2029"]
 
 
 def test_show_one_section(home) -> None:
     r = invoke(["show", "H2028", "--section", "billing"])
     assert "Billing notes" in r.stdout and "HQ" in r.stdout and "Group setting" in r.stdout
     assert "Summary" not in r.stdout and "Indications" not in r.stdout
-    data = json.loads(invoke(["show", "H2028", "--section", "similar", "--json"]).stdout)
-    assert list(data["record"]) == ["similar"]
+    (entry,) = _show("H2028", "--section", "similar")
+    assert list(entry["record"]) == ["similar"]
 
 
 def test_unknown_section_is_a_usage_error(home) -> None:
@@ -84,11 +87,20 @@ def test_malformed_code_is_a_usage_error(home) -> None:
     assert "is not a HCPCS Level II code" in r.stderr
 
 
+def test_without_a_release_the_status_says_so(home) -> None:
+    (entry,) = _show("H2028")
+    assert entry["status"] == "no-release" and entry["status_text"] == "no release imported"
+    assert "no release imported" in invoke(["show", "H2028"]).stdout
+
+
 def test_show_with_release_merges_official_fields(imported) -> None:
     r = invoke(["show", "H2028"])
     assert "Medicare fields (CMS release 2020)" in r.stdout
     assert "I: not payable by Medicare" in r.stdout
     assert "Summary" in r.stdout
+    (entry,) = _show("H2028")
+    assert entry["status"] == "active" and entry["release"] == "2020"
+    assert entry["official"]["coverage"] == "I" and entry["coverage"] == "I"
 
 
 def test_show_release_only_code_spells_out_fields(imported) -> None:
@@ -104,9 +116,16 @@ def test_show_release_only_code_spells_out_fields(imported) -> None:
 
 def test_show_terminated_code(imported) -> None:
     r = invoke(["show", "G0164"])
-    assert "terminated: last day of use 2016-12-31" in r.stdout
-    data = json.loads(invoke(["show", "G0164", "--json"]).stdout)
-    assert data["status"] == "terminated" and data["termination_date"] == "2016-12-31"
+    assert "terminated 2016-12-31" in r.stdout
+    (entry,) = _show("G0164")
+    assert entry["status"] == "terminated" and entry["termination_date"] == "2016-12-31"
+
+
+def test_a_code_added_after_the_release_is_not_in_it(imported) -> None:
+    (entry,) = _show("H2038")
+    assert entry["status"] == "not-in-release"
+    assert entry["status_text"] == "not in release 2020 (added 2022-04-01)"
+    assert "not in release 2020 (added 2022-04-01)" in invoke(["show", "H2038"]).stdout
 
 
 def test_show_modifier(imported) -> None:
@@ -115,20 +134,24 @@ def test_show_modifier(imported) -> None:
     assert "Substance abuse program" in r.stdout and "modifier" in r.stdout
 
 
-def test_show_code_with_modifier_resolves_the_code(imported) -> None:
-    data = json.loads(invoke(["show", "H2028-HF", "--json"]).stdout)
-    assert data["code"] == "H2028"
-
-
 def test_code_with_modifier_shows_the_modifier_meaning(imported) -> None:
-    data = json.loads(invoke(["show", "H2028-HF", "--json"]).stdout)
-    assert data["modifiers"] == [{"code": "HF", "descriptor": "Substance abuse program"}]
-    assert "Modifier     HF: Substance abuse program" in invoke(["show", "h2028 hf"]).stdout
+    (entry,) = _show("H2028-HF")
+    assert entry["code"] == "H2028"
+    assert entry["modifiers"] == [
+        {"code": "HF", "descriptor": "Substance abuse program", "source": "release 2020"}
+    ]
+    assert "Modifier           HF: Substance abuse program" in invoke(["show", "h2028 hf"]).stdout
 
 
 def test_modifier_lists_the_records_that_report_it(imported) -> None:
-    data = json.loads(invoke(["show", "HQ", "--json"]).stdout)
-    codes = [u["code"] for u in data["used_with"]]
+    (entry,) = _show("HQ")
+    codes = [u["code"] for u in entry["used_with"]]
     assert "H2028" in codes and "H0038" in codes
-    assert all(u["use"] for u in data["used_with"])
+    assert all(u["use"] for u in entry["used_with"])
     assert "Reported with (bundled records)" in invoke(["show", "HF"]).stdout
+
+
+def test_a_modifier_known_only_from_the_records(home) -> None:
+    (entry,) = _show("HQ")
+    assert entry["kind"] == "modifier" and entry["descriptor"] == "Group setting"
+    assert any("import a release" in n for n in entry["notes"])

@@ -1,4 +1,4 @@
-"""hcpcs validate: claim batches and fee schedules."""
+"""hcpcs validate: claim batches and fee schedules, on a date of service."""
 
 from __future__ import annotations
 
@@ -7,57 +7,56 @@ import io
 import json
 from pathlib import Path
 
-from conftest import invoke
+from conftest import invoke, results
+
+
+def _rows(args: list[str], input: str | None = None) -> list[dict]:
+    return results(invoke(["validate", *args, "--json"], input=input))
 
 
 def test_mixed_codes_report_each_and_exit_1(imported) -> None:
     r = invoke(["validate", "H2028", "G0164", "ZZ999", "--json"])
     assert r.exit_code == 1
-    data = {d["input"]: d for d in json.loads(r.stdout)}
-    assert data["H2028"]["status"] == "active"
+    report = json.loads(r.stdout)
+    assert report["release"] == "2020" and report["total"] == 3 and report["ok"] is False
+    assert report["counts"]["active"] == 1 and report["counts"]["invalid"] == 1
+    data = {d["input"]: d for d in report["results"]}
+    assert data["H2028"]["status"] == "active" and data["H2028"]["release"] == "release 2020"
     assert data["H2028"]["descriptor"] == "Sexual offender treatment service, per 15 minutes"
-    assert (
-        data["G0164"]["status"] == "terminated"
-        and data["G0164"]["termination_date"] == "2016-12-31"
-    )
+    assert data["G0164"]["status"] == "terminated"
+    assert data["G0164"]["termination_date"] == "2016-12-31"
     assert data["ZZ999"]["status"] == "invalid"
 
 
 def test_unknown_well_formed_code(imported) -> None:
-    data = json.loads(invoke(["validate", "Z9999", "--json"]).stdout)
-    assert data[0]["status"] == "unknown"
+    assert _rows(["Z9999"])[0]["status"] == "unknown"
 
 
 def test_all_active_exits_0_with_table(imported) -> None:
-    r = invoke(["validate", "h-2028", "E0601", "J1100"])
-    assert r.exit_code == 0
+    r = invoke(["validate", "h-2028", "E0601", "J2405"])
+    assert r.exit_code == 0, r.stderr
     assert "active" in r.stdout and "E0601" in r.stdout
     assert r.stderr.strip() == "hcpcs: 3 active of 3"
 
 
 def test_code_with_modifier(imported) -> None:
-    data = json.loads(invoke(["validate", "H2028-HF", "H2028-ZZ", "--json"]).stdout)
+    data = _rows(["H2028-HF", "H2028-ZZ"])
     assert data[0]["status"] == "active" and data[0]["modifiers"] == ["HF"]
     assert data[1]["status"] == "unknown" and "ZZ" in data[1]["message"]
 
 
-def test_stdin_lines_with_crlf_and_blanks(imported) -> None:
-    r = invoke(["validate", "--json"], input="H2028\r\n\r\nE0601\r\n# comment\r\nG0164\r\n")
-    assert [d["code"] for d in json.loads(r.stdout)] == ["H2028", "E0601", "G0164"]
-    assert r.exit_code == 1
+def test_stdin_lines_with_crlf_cr_and_blanks(imported) -> None:
+    data = _rows([], input="H2028\r\n\r\nE0601\r\n# comment\r\nG0164\rH2034\n")
+    assert [d["code"] for d in data] == ["H2028", "E0601", "G0164", "H2034"]
 
 
 def test_csv_column_with_bom(imported, tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     path.write_bytes("\ufeffclaim,Code,units\r\n1,H2028,4\r\n2,E0601,1\r\n3,,1\r\n".encode())
-    data = json.loads(
-        invoke(["validate", "--file", str(path), "--column", "code", "--json"]).stdout
-    )
+    data = _rows(["--file", str(path), "--column", "code"])
     assert [d["input"] for d in data] == ["H2028", "E0601", ""]
     assert [d["status"] for d in data] == ["active", "active", "invalid"]
-    by_number = json.loads(
-        invoke(["validate", "--file", str(path), "--column", "2", "--json"]).stdout
-    )
+    by_number = _rows(["--file", str(path), "--column", "2"])
     assert [d["input"] for d in by_number] == ["H2028", "E0601", ""]
 
 
@@ -75,10 +74,10 @@ def test_csv_output_is_valid_csv(imported) -> None:
 
 
 def test_ten_thousand_codes(imported) -> None:
-    codes = ["H2028", "E0601", "G0164", "A0021"] * 2500
-    r = invoke(["validate", "--json"], input="\n".join(codes))
-    data = json.loads(r.stdout)
-    assert len(data) == 10000 and sum(d["status"] == "terminated" for d in data) == 2500
+    codes = ["H2028", "E0601", "G0164", "J2405"] * 2500
+    report = json.loads(invoke(["validate", "--json"], input="\n".join(codes)).stdout)
+    assert report["total"] == 10000 and report["counts"]["terminated"] == 2500
+    assert len(report["results"]) == 10000
 
 
 def test_missing_file(imported, tmp_path: Path) -> None:
@@ -86,12 +85,56 @@ def test_missing_file(imported, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no such file" in r.stderr
 
 
-def test_without_release_bundled_codes_validate(home) -> None:
-    data = json.loads(invoke(["validate", "H2028", "E0601", "--json"]).stdout)
-    assert data[0]["status"] == "active" and data[1]["status"] == "unknown"
+def test_without_release_the_status_is_not_claimed(home) -> None:
+    r = invoke(["validate", "H2028", "E0601", "--json"])
+    data = results(r)
+    assert data[0]["status"] == "no-release" and data[1]["status"] == "unknown"
+    assert r.exit_code == 1
 
 
 def test_code_newer_than_the_release_says_so(imported) -> None:
-    (row,) = json.loads(invoke(["validate", "H0051", "--json"]).stdout)
-    assert row["status"] == "unknown" and row["descriptor"] == "Traditional healing service"
-    assert "not in CMS release 2020" in row["message"] and "2026-01" in row["message"]
+    (row,) = _rows(["H0051"])
+    assert row["status"] == "not-in-release" and row["descriptor"] == "Traditional healing service"
+    assert row["status_text"] == "not in release 2020 (added 2024-04-01)"
+
+
+def test_date_of_service_for_the_whole_list(imported) -> None:
+    data = _rows(["G0164", "H2028", "--date", "2016-06-30"])
+    assert [d["status"] for d in data] == ["active", "active"]
+    assert all(d["date"] == "2016-06-30" for d in data)
+    late = _rows(["G0164", "--date", "2017-01-01"])
+    assert late[0]["status"] == "terminated"
+
+
+def test_date_column_judges_each_row(imported, tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text(
+        "code,dos\n"
+        "G0164,2016-12-31\n"  # its last day of use
+        "G0164,01/02/2017\n"  # after its termination
+        "H2028,20200115\n"
+        "H2038,2021-06-30\n"  # added 2022-04-01 (bundled record)
+        "H2028,2021-02-30\n"  # not a date
+    )
+    r = invoke(
+        ["validate", "--file", str(path), "--column", "code", "--date-column", "dos", "--json"]
+    )
+    data = results(r)
+    assert [d["status"] for d in data] == [
+        "active",
+        "terminated",
+        "active",
+        "not-yet-valid",
+        "invalid",
+    ]
+    assert data[1]["status_text"] == "terminated 2016-12-31" and data[1]["date"] == "2017-01-02"
+    assert data[3]["status_text"] == "not yet valid (added 2022-04-01)"
+    assert "not a date" in data[4]["message"]
+
+
+def test_the_table_wraps_long_notes_instead_of_cutting_them(imported) -> None:
+    r = invoke(["validate", "H0015", "G0164"], env={"COLUMNS": "60"})
+    words = set(r.stdout.split())
+    for word in ("intensive", "outpatient", "individualized", "2016-12-31"):
+        assert any(word in w for w in words), word
+    assert all(len(line) <= 60 for line in r.stdout.splitlines())

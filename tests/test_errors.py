@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import invoke
@@ -29,7 +31,11 @@ BAD_INPUTS = [
     (["show"], 2, "Missing argument"),
     (["show", "H2028", "--bogus"], 2, "No such option"),
     (["data", "import", "/nonexistent/file.zip"], 3, "no such file"),
-    (["data", "check", "--release", "/nonexistent.zip"], 3, "no such file"),
+    (["data", "check", "--file", "/nonexistent.zip"], 3, "no such file"),
+    (["data", "check", "--release", "1999"], 3, "no release labelled '1999'"),
+    (["validate", "H2028", "--date", "2021-02-30"], 2, "is not a date"),
+    (["search", "x", "--limit", "501"], 2, "--limit"),
+    (["show", "H2028", "--json", "--jsonl"], 2, "choose one output format"),
 ]
 
 
@@ -63,7 +69,7 @@ def test_invalid_utf8_on_stdin(imported) -> None:
 def test_unexpected_error_is_one_line_and_debug_shows_traceback(home, monkeypatch) -> None:
     import hcpcs_cli.catalog as catalog
 
-    def boom(self, text):
+    def boom(self, text, on=None):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(catalog.Catalog, "get", boom)
@@ -88,14 +94,13 @@ def _hcpcs(*args: str) -> list[str]:
     return [sys.executable, "-m", "hcpcs_cli", *args]
 
 
-def test_broken_pipe_exits_quietly(home) -> None:
-    env = {**os.environ}
+def test_broken_pipe_exits_quietly(imported) -> None:
     proc = subprocess.run(
         f"{' '.join(_hcpcs('search', 'crisis', '--limit', '50'))} | head -1",
         shell=True,
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ},
         timeout=60,
     )
     assert proc.returncode == 0
@@ -103,8 +108,23 @@ def test_broken_pipe_exits_quietly(home) -> None:
     assert len(proc.stdout.splitlines()) == 1
 
 
+def _wait_until_reading_stdin(pid: int, timeout: float = 120.0) -> None:
+    """Block until the process sits in a read of its stdin pipe (ready), however loaded the
+    machine is; Linux only (the kernel names the wait channel)."""
+    wchan = Path(f"/proc/{pid}/wchan")
+    if not wchan.exists():
+        pytest.skip("needs /proc/PID/wchan (Linux) to know when the process is ready")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if "pipe_read" in wchan.read_text():
+                return
+        time.sleep(0.01)
+    raise AssertionError("the process never started reading its input")
+
+
 def test_ctrl_c_exits_130_without_traceback(home) -> None:
-    # validate waits on stdin, so the process is idle when the signal arrives.
+    # validate waits on stdin: once it reads, it is past start-up and idle.
     proc = subprocess.Popen(
         _hcpcs("validate"),
         stdin=subprocess.PIPE,
@@ -112,12 +132,45 @@ def test_ctrl_c_exits_130_without_traceback(home) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    _wait_until_reading_stdin(proc.pid)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert err.strip() == "hcpcs: interrupted"
+
+
+def test_ctrl_c_while_the_cli_is_loading_is_quiet(home) -> None:
+    # Deterministic: Ctrl-C arrives exactly while typer is being imported (the slow part of
+    # start-up), as a user pressing it in the first tenth of a second would cause.
+    code = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'typer':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from hcpcs_cli.__main__ import main\n"
+        "sys.exit(main(['show', 'H2028']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 130
+    assert proc.stderr == "" and proc.stdout == ""
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_termination_signals_end_cleanly(home, signum: int, status: int) -> None:
+    proc = subprocess.Popen(
+        _hcpcs("validate"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_until_reading_stdin(proc.pid)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == status and "Traceback" not in err
 
 
 def test_no_arguments_prints_help(home) -> None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from hcpcs_cli import bundle
 from hcpcs_cli.errors import RecordError
-from hcpcs_cli.records import SECTIONS, build_record, parse_record, section_key
+from hcpcs_cli.records import RECORD_SECTIONS, build_record, parse_record, section_key
 
 H2028 = bundle.records_dir() / "H2028.toml"
 
@@ -72,7 +72,8 @@ def test_every_bundled_record_loads() -> None:
     for r in records:
         assert r.summary and r.setting and r.personnel and r.indications.conditions
         assert len(r.similar) >= 2 and len(r.alternatives) >= 2
-        assert Path(r.source).stem == r.code
+        assert Path(r.path).stem == r.code
+        assert r.checked_against == "2026-01"
 
 
 def test_the_issue_families_are_all_bundled() -> None:
@@ -83,7 +84,7 @@ def test_the_issue_families_are_all_bundled() -> None:
 def test_unit_agrees_with_descriptor() -> None:
     # A record must never contradict the official unit of service.
     for r in bundle.load_all():
-        desc = r.long_descriptor.lower()
+        desc = r.descriptor.lower()
         unit = r.unit.lower()
         if "per 15 minutes" in desc or "each 15 minutes" in desc:
             assert "15 minutes" in unit, r.code
@@ -100,7 +101,7 @@ def test_records_in_a_family_are_not_copies() -> None:
 
 def test_h2028_record_content() -> None:
     r = parse_record(H2028.read_text(), str(H2028))
-    assert r.long_descriptor == "Sexual offender treatment service, per 15 minutes"
+    assert r.descriptor == "Sexual offender treatment service, per 15 minutes"
     assert r.unit == "per 15 minutes"
     assert {s.code for s in r.similar} >= {"H2029"}
     assert any(m.code == "HQ" and m.meaning == "Group setting" for m in r.billing.modifiers)
@@ -135,7 +136,8 @@ def test_toml_syntax_error_has_a_line(tmp_path: Path) -> None:
     path, text = _broken(tmp_path, 'category = "', "category = ")
     with pytest.raises(RecordError) as err:
         parse_record(text, str(path))
-    assert err.value.line == 5
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("category ="))
+    assert err.value.line == line
     assert "invalid TOML" in err.value.problem
 
 
@@ -161,7 +163,7 @@ def test_section_names_are_forgiving() -> None:
     assert section_key("billing notes") == "billing"
     assert section_key("recovery") == "follow_up"
     assert section_key("nonsense") is None
-    assert list(SECTIONS)[0] == "summary"
+    assert list(RECORD_SECTIONS)[0] == "summary"
 
 
 @settings(max_examples=300, deadline=None)
@@ -191,3 +193,28 @@ def test_loader_raises_only_record_errors_on_any_structure(data: dict) -> None:
     real = tomllib.loads(H2028.read_text())
     with contextlib.suppress(RecordError):
         build_record({**real, **data}, "fuzz/H2028.toml")
+
+
+def test_official_fields_are_well_formed() -> None:
+    for r in bundle.load_all():
+        assert r.coverage is None or len(r.coverage) == 1, r.code
+        if r.termination_date:
+            assert r.add_date and r.add_date < r.termination_date, r.code
+
+
+def test_the_terminated_opioid_bundles_say_so() -> None:
+    for code in ("G2070", "G2071", "G2072"):
+        record = bundle.get_record(code)
+        assert record is not None and record.termination_date == "2024-12-31"
+
+
+def test_control_characters_are_refused(tmp_path: Path) -> None:
+    text = H2028.read_text().replace("Treatment aimed at", "Treatment \\u001b[2J aimed at", 1)
+    with pytest.raises(RecordError, match="control character"):
+        parse_record(text, str(tmp_path / "H2028.toml"))
+
+
+def test_deep_nesting_is_a_record_error(tmp_path: Path) -> None:
+    text = 'code = "H2028"\nsummary = ' + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(RecordError):
+        parse_record(text, str(tmp_path / "H2028.toml"))

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import RELEASE_TXT, RELEASE_ZIP
+from conftest import EXCERPT, RELEASE_TXT, RELEASE_ZIP, require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,36 +15,42 @@ from hcpcs_cli.errors import ReleaseError
 from hcpcs_cli.release import derive_label, parse_lines, read_release
 
 
-def test_2020_release_counts(parsed_2020) -> None:
-    assert parsed_2020.label == "2020"
-    assert parsed_2020.procedures == 6710
-    assert parsed_2020.modifiers == 369
+def test_2020_release_counts(full_release) -> None:
+    assert full_release.label == "2020"
+    assert full_release.procedures == 6710
+    assert full_release.modifiers == 369
 
 
-def test_zip_and_text_file_parse_identically(parsed_2020) -> None:
+def test_zip_and_text_file_parse_identically(full_release) -> None:
     from_text = read_release(RELEASE_TXT)
-    assert from_text.entries == parsed_2020.entries
+    assert from_text.entries == full_release.entries
     assert from_text.label == "2020"
 
 
-def test_known_codes(parsed_2020) -> None:
-    codes = {e.code: e for e in parsed_2020.entries}
+def test_the_excerpt_is_official_lines_of_the_full_release(excerpt, full_release) -> None:
+    whole = {e.code: e for e in full_release.entries}
+    assert all(whole[e.code] == e for e in excerpt.entries)
+
+
+@pytest.mark.parametrize("source", ["excerpt", "full"])
+def test_known_codes(source: str, request) -> None:
+    parsed = request.getfixturevalue("excerpt" if source == "excerpt" else "full_release")
+    codes = {e.code: e for e in parsed.entries}
     e0601 = codes["E0601"]
-    assert e0601.long_descriptor == "Continuous positive airway pressure (cpap) device"
+    assert e0601.descriptor == "Continuous positive airway pressure (cpap) device"
     assert e0601.coverage == "D" and e0601.betos == "D1E" and e0601.pricing == ("36",)
     g0164 = codes["G0164"]
     assert g0164.termination_date == "2016-12-31"
-    assert g0164.long_descriptor.endswith("in the home health or hospice setting, each 15 minutes")
-    assert (
-        codes["HF"].kind == "modifier" and codes["HF"].long_descriptor == "Substance abuse program"
-    )
-    assert codes["H2028"].long_descriptor == "Sexual offender treatment service, per 15 minutes"
+    assert g0164.descriptor.endswith("in the home health or hospice setting, each 15 minutes")
+    assert codes["HF"].kind == "modifier" and codes["HF"].descriptor == "Substance abuse program"
+    assert codes["H2028"].descriptor == "Sexual offender treatment service, per 15 minutes"
     assert codes["H2028"].short_descriptor == "Sex offend tx svc, 15 min"
 
 
 @pytest.fixture(scope="module")
 def spreadsheet() -> dict[str, dict[str, str]]:
     """The .xls CMS ships in the zip, one row per code (long descriptions joined)."""
+    require_shared()
     xlrd = pytest.importorskip("xlrd")
     with zipfile.ZipFile(RELEASE_ZIP) as archive:
         name = next(n for n in archive.namelist() if n.lower().endswith(".xls"))
@@ -68,10 +74,10 @@ def _date(value: str) -> str | None:
     return f"{value[:4]}-{value[4:6]}-{value[6:]}" if value else None
 
 
-def test_every_field_matches_the_spreadsheet(parsed_2020, spreadsheet) -> None:
-    assert len(spreadsheet) == len(parsed_2020.entries)
+def test_every_field_matches_the_spreadsheet(full_release, spreadsheet) -> None:
+    assert len(spreadsheet) == len(full_release.entries)
     mismatches = []
-    for e in parsed_2020.entries:
+    for e in full_release.entries:
         row = spreadsheet[e.code]
         expected = {
             "short_descriptor": row["SHORT DESCRIPTION"],
@@ -90,15 +96,13 @@ def test_every_field_matches_the_spreadsheet(parsed_2020, spreadsheet) -> None:
         for name, value in expected.items():
             if getattr(e, name) != value:
                 mismatches.append((e.code, name, getattr(e, name), value))
-        if " ".join(e.long_descriptor.split()) != " ".join(row["LONG DESCRIPTION"].split()):
-            mismatches.append(
-                (e.code, "long_descriptor", e.long_descriptor, row["LONG DESCRIPTION"])
-            )
+        if " ".join(e.descriptor.split()) != " ".join(row["LONG DESCRIPTION"].split()):
+            mismatches.append((e.code, "descriptor", e.descriptor, row["LONG DESCRIPTION"]))
     assert mismatches == []
 
 
 def test_truncated_text_file_is_refused(tmp_path: Path) -> None:
-    data = RELEASE_TXT.read_bytes()
+    data = EXCERPT.read_bytes()
     cut = tmp_path / "HCPC2020_ANWEB_cut.txt"
     cut.write_bytes(data[: len(data) // 2 + 37])
     with pytest.raises(ReleaseError, match="truncated|cut short|not a release record"):
@@ -106,7 +110,10 @@ def test_truncated_text_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_truncated_zip_is_refused(tmp_path: Path) -> None:
-    data = RELEASE_ZIP.read_bytes()
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(EXCERPT, "HCPC2020_ANWEB.txt")
+    data = whole.read_bytes()
     cut = tmp_path / "cut.zip"
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(ReleaseError, match="not a readable zip|damaged"):
@@ -145,13 +152,13 @@ def test_labels_derive_from_file_names(name: str, label: str) -> None:
 
 
 def test_continuation_lines_join_into_one_descriptor() -> None:
-    lines = RELEASE_TXT.read_text(encoding="cp1252").splitlines()
-    g0503 = [line for line in lines if line.startswith("G0503")]
-    assert len(g0503) > 10
-    (entry,) = list(parse_lines(g0503))
-    assert entry.long_descriptor.startswith("Subsequent psychiatric collaborative care management")
-    assert entry.long_descriptor.endswith("prepared for discharge from active treatment")
-    assert "  " not in entry.long_descriptor.replace(";  ", "; ").replace(":  ", ": ")
+    lines = EXCERPT.read_text(encoding="cp1252").splitlines()
+    h0015 = [line for line in lines if line.startswith("H0015")]
+    assert len(h0015) > 2
+    (entry,) = list(parse_lines(h0015))
+    assert entry.descriptor.startswith("Alcohol and/or drug services; intensive outpatient")
+    assert entry.descriptor.endswith("and activity therapies or education")
+    assert "  " not in entry.descriptor
 
 
 @settings(max_examples=300, deadline=None)
@@ -167,7 +174,7 @@ def test_parser_raises_only_release_errors(lines: list[str]) -> None:
     st.text(alphabet="0123456789ABZ -", min_size=1, max_size=6),
 )
 def test_damaged_record_lines_raise_only_release_errors(pos: int, junk: str) -> None:
-    line = RELEASE_TXT.read_text(encoding="cp1252").splitlines()[20]
+    line = EXCERPT.read_text(encoding="cp1252").splitlines()[20]
     damaged = line[:pos] + junk + line[pos + len(junk) :]
     with contextlib.suppress(ReleaseError):
         list(parse_lines([damaged]))

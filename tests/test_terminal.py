@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import io
 import os
 import pty
 import re
@@ -15,11 +14,6 @@ import termios
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-
-from hcpcs_cli import render
-from hcpcs_cli.catalog import Catalog
-from hcpcs_cli.theme import THEME
 
 COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-7]|9[0-7]|38;[0-9;]+)m")
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -47,32 +41,75 @@ def run_in_pty(args: list[str], env: dict[str, str], columns: int = 100, rows: i
     return b"".join(chunks).decode(errors="replace")
 
 
+FAKE_LESS = """#!/bin/sh
+# A stand-in for less: records its environment and what it was sent.
+printf '%s' "$LESS" > "$PAGED.less-env"
+cat > "$PAGED"
+"""
+
+
 @pytest.fixture
 def term_env(imported: Path, tmp_path: Path) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    less = bin_dir / "less"
+    less.write_text(FAKE_LESS)
+    less.chmod(0o755)
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "HCPCS_NO_PAGER", "PAGER")
+        if k
+        not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "HCPCS_NO_PAGER", "PAGER", "LESS")
     }
     env.update(
         {
             "HCPCS_HOME": str(imported),
             "TERM": "xterm-256color",
-            "PAGER": f"cat > {tmp_path / 'paged.txt'}",
+            "PAGER": "less",
+            "PAGED": str(tmp_path / "paged.txt"),
+            "PATH": f"{bin_dir}:{env.get('PATH', '')}",
         }
     )
     return env
 
 
-def test_show_opens_the_pager_in_a_terminal(term_env: dict[str, str], tmp_path: Path) -> None:
+def test_show_opens_the_pager_in_a_terminal_with_colours(term_env, tmp_path: Path) -> None:
     run_in_pty(["show", "H2028"], term_env)
     paged = (tmp_path / "paged.txt").read_text()
     assert "Sexual offender treatment service, per 15 minutes" in paged and "Similar codes" in paged
-    assert COLOUR.search(paged), "the pager receives the colours"
+    assert COLOUR.search(paged), "less receives the colours"
+    assert (tmp_path / "paged.txt.less-env").read_text() == "-FRX"
 
 
-def test_no_pager_when_asked_or_for_one_section(term_env: dict[str, str], tmp_path: Path) -> None:
+def test_a_users_less_without_r_gets_r(term_env, tmp_path: Path) -> None:
+    run_in_pty(["show", "H2028"], {**term_env, "LESS": "-S"})
+    assert (tmp_path / "paged.txt.less-env").read_text() == "-S -R"
+    assert COLOUR.search((tmp_path / "paged.txt").read_text())
+    run_in_pty(["show", "H2028"], {**term_env, "LESS": "-iR"})
+    assert (tmp_path / "paged.txt.less-env").read_text() == "-iR"
+
+
+def test_another_pager_gets_plain_text(term_env, tmp_path: Path) -> None:
+    pager = tmp_path / "bin" / "mypager"
+    pager.write_text('#!/bin/sh\ncat > "$PAGED"\n')
+    pager.chmod(0o755)
+    run_in_pty(["show", "H2028"], {**term_env, "PAGER": "mypager"})
+    paged = (tmp_path / "paged.txt").read_text()
+    assert "Similar codes" in paged and not ESCAPE.search(paged)
+
+
+def test_a_pager_that_cannot_start_prints_directly(term_env, tmp_path: Path) -> None:
+    out = run_in_pty(["browse", "H"], {**term_env, "PAGER": "nonexistent"}, rows=10)
+    assert "H2028" in out and "H2041" in out
+    assert "pager 'nonexistent' was not found; printing directly" in out
+    out = run_in_pty(["show", "H2028"], {**term_env, "PAGER": "sh -c 'exit 127'"})
+    assert "Similar codes" in out and "could not start" in out
+
+
+def test_no_pager_when_asked_or_for_one_section(term_env, tmp_path: Path) -> None:
     out = run_in_pty(["--no-pager", "show", "H2028"], term_env)
+    assert "Similar codes" in out and not (tmp_path / "paged.txt").exists()
+    out = run_in_pty(["show", "H2028", "--no-pager"], term_env)
     assert "Similar codes" in out and not (tmp_path / "paged.txt").exists()
     out = run_in_pty(["show", "H2028"], {**term_env, "HCPCS_NO_PAGER": "1"})
     assert "Similar codes" in out and not (tmp_path / "paged.txt").exists()
@@ -80,7 +117,7 @@ def test_no_pager_when_asked_or_for_one_section(term_env: dict[str, str], tmp_pa
     assert "Setting" in out and not (tmp_path / "paged.txt").exists()
 
 
-def test_piped_output_is_plain_and_never_paged(term_env: dict[str, str], tmp_path: Path) -> None:
+def test_piped_output_is_plain_and_never_paged(term_env, tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "hcpcs_cli", "show", "H2028"],
         env=term_env,
@@ -93,10 +130,11 @@ def test_piped_output_is_plain_and_never_paged(term_env: dict[str, str], tmp_pat
     assert not (tmp_path / "paged.txt").exists()
 
 
-def test_colour_in_a_terminal_and_no_colour_rules(term_env: dict[str, str]) -> None:
+def test_colour_in_a_terminal_and_no_colour_rules(term_env) -> None:
     assert COLOUR.search(run_in_pty(["search", "crisis"], term_env))
     assert not COLOUR.search(run_in_pty(["search", "crisis"], {**term_env, "NO_COLOR": "1"}))
     assert not ESCAPE.search(run_in_pty(["--plain", "search", "crisis"], term_env))
+    assert not ESCAPE.search(run_in_pty(["search", "crisis", "--plain"], term_env))
     forced = subprocess.run(
         [sys.executable, "-m", "hcpcs_cli", "search", "crisis"],
         env={**term_env, "FORCE_COLOR": "1"},
@@ -107,34 +145,71 @@ def test_colour_in_a_terminal_and_no_colour_rules(term_env: dict[str, str]) -> N
 
 
 @pytest.mark.parametrize("columns", [40, 60, 120])
-def test_output_fits_the_terminal_width(term_env: dict[str, str], columns: int) -> None:
+def test_output_fits_the_terminal_width(term_env, columns: int) -> None:
     out = run_in_pty(["--no-pager", "compare", "H2028", "H2029"], term_env, columns=columns)
     lines = [ESCAPE.sub("", line) for line in out.replace("\r", "").split("\n")]
     assert max(len(line) for line in lines) <= columns
     assert any("per diem" in line for line in lines)
 
 
-@pytest.mark.parametrize("width", [40, 80, 120, 200])
-def test_views_render_within_width(home, width: int) -> None:
-    catalog = Catalog(use_release=False)
-    entry = catalog.get("H0015")
-    views = [
-        render.entry_view(entry),
-        render.search_table(catalog.search("crisis intervention")),
-        render.compare_view(catalog.compare(["H2028", "H2029"])),
-    ]
-    for view in views:
-        buffer = io.StringIO()
-        Console(file=buffer, width=width, theme=THEME, color_system=None).print(view)
-        lines = buffer.getvalue().splitlines()
-        assert max(len(line) for line in lines) <= width
-    text = buffer.getvalue()
-    assert "per 15 minutes" in text and "per diem" in text
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii", "latin-1"])
+def test_output_to_a_non_utf8_file_never_fails(imported, tmp_path: Path, encoding: str) -> None:
+    out = tmp_path / "out.txt"
+    for args, code in (
+        (["show", "H2028"], "H2028"),
+        (["compare", "H2028", "H2029"], "H2029"),
+        (["search", "crisis"], "H2011"),
+    ):
+        with open(out, "wb") as handle:
+            proc = subprocess.run(
+                [sys.executable, "-m", "hcpcs_cli", *args],
+                env={**os.environ, "HCPCS_HOME": str(imported), "PYTHONIOENCODING": encoding},
+                stdout=handle,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+            )
+        assert proc.returncode == 0, proc.stderr
+        text = out.read_bytes().decode(encoding)
+        assert code in text and "Traceback" not in proc.stderr
+        assert not set(text) & set("─│╭╮╰╯━┃•→")  # ASCII glyphs on a legacy encoding
 
 
-def test_plain_mode_has_no_box_drawing(home) -> None:
+def test_plain_mode_is_ascii(home) -> None:
     from conftest import invoke
 
     out = invoke(["--plain", "show", "H2028"]).stdout
     assert "Summary:" in out and "- " in out
-    assert not set(out) & set("─│╭╮╰╯━┃•")
+    assert not set(out) & set("─│╭╮╰╯━┃•→")
+    out = invoke(["compare", "H2028", "H2029", "--plain"]).stdout
+    assert not set(out) & set("─│╭╮╰╯━┃•→·")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_an_io_error(imported) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "hcpcs_cli", "show", "H2028"],
+            env={**os.environ, "HCPCS_HOME": str(imported)},
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 74, proc.stderr
+    assert (
+        proc.stderr.startswith("hcpcs: error: cannot write the output") or "No space" in proc.stderr
+    )
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_closed_stdout_is_an_io_error(imported) -> None:
+    proc = subprocess.run(
+        f"{sys.executable} -m hcpcs_cli show H2028 >&-",
+        shell=True,
+        env={**os.environ, "HCPCS_HOME": str(imported)},
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 74 and "Traceback" not in proc.stderr, proc.stderr

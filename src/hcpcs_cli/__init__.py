@@ -18,27 +18,24 @@ __all__ = [
     "Entry",
     "Record",
     "Official",
-    "compare",
+    "Store",
     "read_release",
-    "search",
     "__version__",
 ]
 
 if TYPE_CHECKING:
     from .catalog import Catalog, Entry
-    from .compare import compare
     from .records import Record
     from .release import Official, read_release
-    from .search import search
+    from .store import Store
 
 _LAZY = {
     "Catalog": "catalog",
     "Entry": "catalog",
     "Record": "records",
     "Official": "release",
+    "Store": "store",
     "read_release": "release",
-    "compare": "compare",
-    "search": "search",
 }
 
 

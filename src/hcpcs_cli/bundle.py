@@ -92,8 +92,8 @@ def load_all() -> list[Record]:
 
 
 def fingerprint() -> str:
-    """Changes whenever a bundled record or the synonym table changes."""
-    return fingerprint_of(data_dir(), records_dir())
+    """Changes whenever a bundled record or lexicon file changes."""
+    return fingerprint_of(data_dir(), records_dir(), data_dir() / "lexicon")
 
 
 def fingerprint_of(*folders: Path) -> str:

@@ -1,82 +1,144 @@
-"""The catalog: bundled records and the imported release, behind one lookup API.
+"""The catalog: bundled records, the user's records and one imported release, behind one API.
 
 >>> from hcpcs_cli import Catalog
 >>> catalog = Catalog()
 >>> catalog.get("h-2028").descriptor
 'Sexual offender treatment service, per 15 minutes'
+
+Every command's answer comes from a method here (or, for the data directory itself, from
+``store``, ``history``, ``check`` and ``update``), as a typed result with ``to_dict()``.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import bundle
 from .codes import CodeRef, parse_code
-from .errors import CodeNotFound
-from .records import Record
+from .errors import CodeNotFound, RecordError, UsageError
+from .records import RECORD_SECTIONS, Record, section_key
 from .release import Official
+from .results import JsonObject, Row, jsonable
+from .status import CodeStatus, checked_date, judge
 
 if TYPE_CHECKING:
-    from .store import ReleaseDB, SqliteIndex, Store
+    from .browse import Listing
+    from .compare import Comparison
+    from .index import Index
+    from .search import SearchResult
+    from .store import ReleaseDB, Store
+    from .validate import ValidationReport
+
+
+class ModifierRef(NamedTuple):
+    """A modifier typed with a code (H2028-HF), and its official meaning when known."""
+
+    code: str
+    descriptor: str | None
+    source: str | None  # "release 2020", "bundled records"
+
+
+class ModifierUse(NamedTuple):
+    """A bundled record that reports a modifier, and when."""
+
+    code: str
+    use: str
 
 
 class Entry(NamedTuple):
-    """Everything known about one code: the bundled record and/or the release's fields."""
+    """Everything known about one code: descriptors, status, record and the release's fields."""
 
     code: str
     kind: str  # procedure | modifier
+    descriptor: str
+    short_descriptor: str
+    status: CodeStatus
     record: Record | None = None
     official: Official | None = None
-    release: str | None = None  # label of the release the official fields come from
-    # Modifiers typed with the code (H2028-HF): (modifier, its official meaning or None if unknown)
-    modifiers: tuple[tuple[str, str | None], ...] = ()
-    # For a modifier: the bundled records that list it, as (code, when it is used).
-    used_with: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def descriptor(self) -> str:
-        if self.official:
-            return self.official.long_descriptor
-        return self.record.long_descriptor if self.record else ""
-
-    @property
-    def short(self) -> str:
-        if self.official:
-            return self.official.short_descriptor
-        return self.record.short_descriptor if self.record else ""
-
-    @property
-    def termination_date(self) -> str | None:
-        return self.official.termination_date if self.official else None
+    release: str | None = None  # the release in use (whether or not it holds the code)
+    modifiers: tuple[ModifierRef, ...] = ()
+    used_with: tuple[ModifierUse, ...] = ()
+    notes: tuple[str, ...] = ()  # wording differences between the release and the record
+    warnings: tuple[str, ...] = ()  # problems in the user's own record file for this code
 
     @property
     def active(self) -> bool:
-        return self.official.is_active() if self.official else True
+        return self.status.active
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    @property
+    def termination_date(self) -> str | None:
+        return self.status.termination_date
+
+    @property
+    def coverage(self) -> str | None:
+        """The Medicare coverage code, from the release or else the record's checked copy."""
+        if self.official and self.official.coverage:
+            return self.official.coverage
+        return self.record.coverage if self.record else None
+
+    def to_dict(self, section: str | None = None) -> JsonObject:
+        data: JsonObject = {
             "code": self.code,
             "kind": self.kind,
             "descriptor": self.descriptor,
-            "short_descriptor": self.short,
-            "status": "active" if self.active else "terminated",
-            "termination_date": self.termination_date,
+            "short_descriptor": self.short_descriptor,
+            **self.status.to_dict(),
             "release": self.release,
+            "coverage": self.coverage,
+            "notes": list(self.notes),
         }
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
         if self.modifiers:
-            data["modifiers"] = [{"code": m, "descriptor": d} for m, d in self.modifiers]
+            data["modifiers"] = [
+                {"code": m.code, "descriptor": m.descriptor, "source": m.source}
+                for m in self.modifiers
+            ]
         if self.kind == "modifier":
-            data["used_with"] = [{"code": c, "use": u} for c, u in self.used_with]
+            data["used_with"] = [{"code": u.code, "use": u.use} for u in self.used_with]
         if self.record:
-            data["record"] = self.record.to_dict()
+            record = self.record.to_dict()
+            data["record"] = {section: record[section]} if section else jsonable(record)
         if self.official:
-            data["official"] = self.official._asdict()
+            data["official"] = jsonable(self.official.to_dict())
         return data
 
 
+class Lookup(NamedTuple):
+    """``show``: one or more entries, and the record section asked for (None: all)."""
+
+    entries: tuple[Entry, ...]
+    section: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("code", "kind", "status", "termination_date", "short_descriptor", "descriptor")
+
+    def table_rows(self) -> list[Row]:
+        return [
+            {
+                "code": e.code,
+                "kind": e.kind,
+                "status": e.status.state,
+                "termination_date": e.termination_date,
+                "short_descriptor": e.short_descriptor,
+                "descriptor": e.descriptor,
+            }
+            for e in self.entries
+        ]
+
+    def items(self) -> list[JsonObject]:
+        return [e.to_dict(self.section) for e in self.entries]
+
+    def to_dict(self) -> JsonObject:
+        return {"entries": list(self.items())}
+
+
 class Catalog:
-    """Look codes up across the bundled records and one imported release.
+    """Look codes up across the bundled records, the user's records and one imported release.
 
     ``release`` picks a held release by label; None uses the newest; ``use_release=False`` ignores
     imported data entirely (bundled records only).
@@ -92,8 +154,6 @@ class Catalog:
         self.store = store
         self._label = release
         self._use_release = use_release
-        # Problems in the user's own record files: reported, never fatal.
-        self.warnings: list[str] = []
 
     @cached_property
     def release(self) -> ReleaseDB | None:
@@ -106,41 +166,95 @@ class Catalog:
         return self.release.label if self.release else None
 
     @cached_property
-    def index(self) -> SqliteIndex:
-        return self.store.index_for(self.release)
+    def index(self) -> Index:
+        from .index import open_index
 
-    def get(self, text: str) -> Entry:
+        return open_index(self.store, self.release)
+
+    def rebuild_index(self) -> Index:
+        """Rebuild the index after a query found it damaged (a truncated file, a bad block)."""
+        from .index import open_index
+
+        self.__dict__["index"] = open_index(self.store, self.release, rebuild=True)
+        return self.index
+
+    # -- one code -------------------------------------------------------------------------------
+    def record(
+        self, code: str, official: Official | None = None
+    ) -> tuple[Record | None, RecordError | None]:
+        """The record for ``code`` (bundled, with the user's file applied) and any problem with
+        the user's file."""
+        if len(code) != 5:
+            return None, None
+        from .user_records import apply
+
+        bundled = bundle.get_record(code, self.store.cache_dir / "records")
+        return apply(code, bundled, self.store.root, official)
+
+    def get(self, text: str, on: str | None = None) -> Entry:
         """The entry for a code as typed (any case, hyphens, spaces); raises CodeNotFound."""
-        ref = parse_code(text)
-        return self.get_ref(ref)
+        return self.get_ref(parse_code(text), on)
 
-    def get_ref(self, ref: CodeRef) -> Entry:
+    def get_ref(self, ref: CodeRef, on: str | None = None) -> Entry:
         code = ref.code
         official = self.release.get(code) if self.release else None
-        record = (
-            bundle.get_record(code, self.store.cache_dir / "records") if len(code) == 5 else None
-        )
-        if len(code) == 5:
-            from .user_records import apply
-
-            record, problem = apply(code, record, self.store.root)
-            if problem is not None:
-                if record is None and official is None:
-                    raise problem  # the user's file is the only source for this code
-                self.warnings.append(f"{problem} (your record file is ignored)")
-        if official is None and record is None:
-            where = "" if self.release else " (no CMS release imported: see hcpcs data import)"
+        record, problem = self.record(code, official)
+        used: list[tuple[str, str, str]] = []
+        if len(code) == 2:
+            used = self.index.modifier_uses(code)
+        if official is None and record is None and problem is not None:
+            raise problem  # the user's file is the only source for this code, and it is broken
+        if official is None and record is None and not used:
+            where = "" if self.release else " (no CMS release imported: see hcpcs data update)"
             raise CodeNotFound(code, self.suggest(code), where)
-        kind = official.kind if official else "procedure"
-        modifiers: tuple[tuple[str, str | None], ...] = ()
-        if ref.modifiers:
-            found = self.release.get_many(ref.modifiers) if self.release else {}
-            modifiers = tuple(
-                (m, found[m].long_descriptor if m in found else None) for m in ref.modifiers
-            )
-        label = self.release_label if official else None
-        used_with = tuple(self.index.modifier_uses(code)) if kind == "modifier" else ()
-        return Entry(code, kind, record, official, label, modifiers, used_with)
+        effective = self.release.effective if self.release else None
+        status = judge(official, record, self.release_label, effective, on)
+        descriptor, short, notes = _wording(official, record, self.release_label, effective)
+        if official is None and record is None:  # a modifier known from the records only
+            descriptor = short = used[0][1]
+            notes = ("meaning as the bundled records give it; import a release to confirm",)
+        kind = "modifier" if len(code) == 2 else "procedure"
+        return Entry(
+            code,
+            kind,
+            descriptor,
+            short,
+            status,
+            record,
+            official,
+            self.release_label,
+            self.modifier_refs(ref.modifiers),
+            tuple(ModifierUse(c, u) for c, _, u in used),
+            notes,
+            (f"{problem} (your record file is ignored)",) if problem else (),
+        )
+
+    def modifier_refs(self, modifiers: Sequence[str]) -> tuple[ModifierRef, ...]:
+        if not modifiers:
+            return ()
+        found = self.release.get_many(modifiers) if self.release else {}
+        refs = []
+        for m in modifiers:
+            if m in found:
+                refs.append(ModifierRef(m, found[m].descriptor, f"release {self.release_label}"))
+                continue
+            uses = self.index.modifier_uses(m)
+            meaning = uses[0][1] if uses else None
+            refs.append(ModifierRef(m, meaning, "bundled records" if meaning else None))
+        return tuple(refs)
+
+    def show(
+        self, texts: Sequence[str], section: str | None = None, on: str | None = None
+    ) -> Lookup:
+        """``hcpcs show``: entries for the codes typed, with one record section if asked."""
+        key = None
+        if section:
+            key = section_key(section)
+            if key is None:
+                raise UsageError(
+                    f"unknown section '{section}'", f"choose from {', '.join(RECORD_SECTIONS)}"
+                )
+        return Lookup(tuple(self.get(t, on) for t in texts), key)
 
     def known_codes(self) -> list[str]:
         codes = set(bundle.bundled_codes())
@@ -161,28 +275,46 @@ class Catalog:
         ranked = sorted(found, key=lambda m: (m[1], m[0][0] != code[0], m[0][:3] != code[:3], m[0]))
         return tuple(m[0] for m in ranked[:limit])
 
-    def search(self, query: str, **options: Any) -> list[Any]:
-        import sqlite3
+    # -- features -------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        kind: str = "procedure",
+        prefix: str | None = None,
+        active_only: bool = False,
+        explain: bool = False,
+    ) -> SearchResult:
+        from .search import check_query, search
 
-        from .search import search
+        check_query(query, limit, kind)
+
+        def run() -> SearchResult:
+            return search(
+                self.index,
+                query,
+                limit=limit,
+                kind=kind,
+                prefix=prefix,
+                active_only=active_only,
+                explain=explain,
+                release=self.release_label,
+            )
 
         try:
-            return search(self.index, query, **options)
+            return run()
         except sqlite3.DatabaseError:
-            # The index file is damaged past its header (a truncated copy, a bad disk block):
-            # rebuild it once from the release and the records, then answer.
-            self.__dict__["index"] = self.store.index_for(self.release, rebuild=True)
-            return search(self.index, query, **options)
+            # The index file is damaged past its header: rebuild it once, then answer.
+            self.rebuild_index()
+            return run()
 
-    def compare(self, texts: list[str]) -> Any:
+    def compare(self, texts: Sequence[str]) -> Comparison:
         from .compare import compare
 
         entries = [self.get(t) for t in texts]
         if len(entries) == 1:
             entry = entries[0]
             if not entry.record or not entry.record.similar:
-                from .errors import UsageError
-
                 raise UsageError(
                     f"{entry.code} has no listed similar codes", "give two or more codes to compare"
                 )
@@ -192,3 +324,39 @@ class Catalog:
                 except CodeNotFound:
                     continue
         return compare(entries)
+
+    def browse(self, prefix: str | None = None, active_only: bool = False) -> Listing:
+        from .browse import browse
+
+        return browse(self, prefix, active_only)
+
+    def validate(
+        self, items: Iterable[str | tuple[str, str | None]], on: str | None = None
+    ) -> ValidationReport:
+        from .validate import validate
+
+        return validate(self, items, on)
+
+
+def _wording(
+    official: Official | None, record: Record | None, release: str | None, effective: str | None
+) -> tuple[str, str, tuple[str, ...]]:
+    """The descriptors to show (the newer of the release and the record's checked copy) and a
+    note naming the other wording when they differ."""
+    if official is None and record is None:
+        return "", "", ()
+    if official is None:
+        assert record is not None
+        return record.descriptor, record.short_descriptor, ()
+    if record is None or record.descriptor == official.descriptor:
+        return official.descriptor, official.short_descriptor, ()
+    if effective is not None and checked_date(record.checked_against) > effective:
+        note = (
+            f"release {release} in use words it: {official.descriptor} (the wording above is "
+            f"from the {record.checked_against} release)"
+        )
+        return record.descriptor, record.short_descriptor, (note,)
+    note = f"the record below was written for the {record.checked_against} wording: " + (
+        record.descriptor
+    )
+    return official.descriptor, official.short_descriptor, (note,)

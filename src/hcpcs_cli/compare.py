@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import UsageError
+from .results import JsonObject, Row
 
 if TYPE_CHECKING:
     from .catalog import Entry
@@ -14,24 +14,42 @@ if TYPE_CHECKING:
 MISSING = "—"
 
 
-@dataclass(frozen=True)
-class Row:
+class CompareRow(NamedTuple):
     name: str
-    values: tuple[str, ...]
+    values: tuple[str, ...]  # one per code; several items are separated by newlines
 
     @property
     def shared(self) -> bool:
         return len(set(self.values)) == 1
 
 
-@dataclass(frozen=True)
-class Comparison:
-    codes: tuple[str, ...]
-    rows: tuple[Row, ...]
-    key_difference: str
-    distinctions: tuple[tuple[str, str, str], ...]  # (code, similar code, stated difference)
+class Distinction(NamedTuple):
+    code: str
+    similar: str
+    difference: str  # as the record of ``code`` states it
 
-    def to_dict(self) -> dict[str, Any]:
+
+class Comparison(NamedTuple):
+    codes: tuple[str, ...]
+    rows: tuple[CompareRow, ...]
+    key_difference: str
+    distinctions: tuple[Distinction, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("row", *self.codes, "shared")
+
+    def table_rows(self) -> list[Row]:
+        table: list[Row] = []
+        for r in self.rows:
+            row: Row = {"row": r.name}
+            for code, value in zip(self.codes, r.values, strict=True):
+                row[code] = value.split("\n") if "\n" in value else value
+            row["shared"] = r.shared
+            table.append(row)
+        return table
+
+    def to_dict(self) -> JsonObject:
         return {
             "codes": list(self.codes),
             "key_difference": self.key_difference,
@@ -44,7 +62,8 @@ class Comparison:
                 for r in self.rows
             ],
             "distinctions": [
-                {"code": a, "similar": b, "difference": d} for a, b, d in self.distinctions
+                {"code": d.code, "similar": d.similar, "difference": d.difference}
+                for d in self.distinctions
             ],
         }
 
@@ -54,9 +73,12 @@ def _lines(items: tuple[str, ...]) -> str:
 
 
 def _row_values(entry: Entry) -> dict[str, str]:
+    from .fields import COVERAGE, describe
+
     r = entry.record
     values = {
         "Descriptor": entry.descriptor,
+        "Status": entry.status.text,
         "Unit": r.unit if r else MISSING,
         "Category": r.category if r else MISSING,
         "Setting": _lines(r.setting) if r else MISSING,
@@ -67,14 +89,8 @@ def _row_values(entry: Entry) -> dict[str, str]:
         if r
         else MISSING,
         "Billing notes": _lines(r.billing.denials) if r else MISSING,
+        "Medicare coverage": describe(COVERAGE, entry.coverage or ""),
     }
-    if entry.official:
-        from .fields import COVERAGE, describe
-
-        o = entry.official
-        status = "active" if entry.active else f"terminated {o.termination_date}"
-        values["Status"] = status
-        values["Medicare coverage"] = describe(COVERAGE, o.coverage)
     return values
 
 
@@ -85,10 +101,10 @@ def compare(entries: list[Entry]) -> Comparison:
         raise UsageError("give at least two different codes to compare")
     columns = [_row_values(e) for e in entries]
     names = list(dict.fromkeys(n for c in columns for n in c))
-    rows = tuple(Row(n, tuple(c.get(n, MISSING) for c in columns)) for n in names)
+    rows = tuple(CompareRow(n, tuple(c.get(n, MISSING) for c in columns)) for n in names)
     listed = set(codes)
     distinctions = tuple(
-        (e.code, s.code, s.difference)
+        Distinction(e.code, s.code, s.difference)
         for e in entries
         if e.record
         for s in e.record.similar

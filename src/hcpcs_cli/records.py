@@ -3,6 +3,11 @@
 The classes below are the schema. ``parse_record`` walks them to validate a TOML document, so the
 file format, the validation and the Python objects cannot drift apart. ``data/README.md`` documents
 the same schema for writers.
+
+A record has two kinds of field. The official ones (``OFFICIAL_KEYS``: descriptors, dates, coverage,
+and the meaning of each modifier it names) are copied from a CMS release and checked against it by
+``hcpcs data check``; the user's own record files may not set them. Every other field is written for
+this project.
 """
 
 import re
@@ -14,6 +19,7 @@ from typing import Any, NamedTuple
 
 from .codes import MODIFIER_RE, PROCEDURE_RE
 from .errors import RecordError
+from .sanitize import has_control
 
 
 def _toml() -> Any:
@@ -68,13 +74,21 @@ class Similar(NamedTuple):
     difference: str
 
 
+class Source(NamedTuple):
+    """An official public page that supports a statement about a Medicare, federal or state rule."""
+
+    title: str
+    publisher: str
+    url: str
+
+
 # NamedTuple rather than frozen dataclasses: the same immutability and types, at a tenth of the
 # class-creation cost, which every lookup pays at start-up (see docs/benchmarks.md).
 class Record(NamedTuple):
     """A bundled, human-written record for one code."""
 
     code: str
-    long_descriptor: str
+    descriptor: str
     short_descriptor: str
     checked_against: str
     category: str
@@ -97,13 +111,20 @@ class Record(NamedTuple):
     patient_experience: str
     billing: Billing
     similar: tuple[Similar, ...]
+    # Official fields beyond the descriptors, as the release checked against gives them.
+    add_date: str | None = None
+    termination_date: str | None = None
+    coverage: str | None = None
+    sources: tuple[Source, ...] = ()
+    # A reviewer's acknowledgment of a data-check warning: "WORD: why the record is right".
+    reviewed: Strings = ()
     # Notes a user adds in their own record file (see user_records.py); bundled files leave it out.
     local_notes: Strings = ()
-    source: str = ""
+    path: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = as_dict(self)
-        data.pop("source")
+        data.pop("path")
         return data
 
     def search_text(self) -> dict[str, str]:
@@ -130,8 +151,21 @@ def _is_schema(hint: Any) -> bool:
     return isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields")
 
 
-# Sections a user can ask for with --section, in display order, with their titles.
-SECTIONS: dict[str, str] = {
+# Official fields: copied from a release, checked by data check, never set by a user's file.
+OFFICIAL_KEYS = frozenset(
+    {
+        "descriptor",
+        "short_descriptor",
+        "checked_against",
+        "add_date",
+        "termination_date",
+        "coverage",
+    }
+)
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+# The parts of a record a user can ask for with ``show --section``, in display order, with titles.
+RECORD_SECTIONS: dict[str, str] = {
     "summary": "Summary",
     "purpose": "Purpose",
     "indications": "Indications",
@@ -158,7 +192,7 @@ SECTION_ALIASES = {
     "modifiers": "billing",
 }
 # Keys that may hold an empty list (there is not always a trade abbreviation).
-MAY_BE_EMPTY = {"abbreviations", "modifiers"}
+MAY_BE_EMPTY = {"abbreviations", "modifiers", "sources", "reviewed"}
 # Sections that must have at least this many entries.
 MINIMUM_ENTRIES = {"alternatives": 2, "similar": 2}
 
@@ -167,7 +201,7 @@ def section_key(name: str) -> str | None:
     """The canonical section key for what a user typed (``what-happens``, ``Billing``)."""
     key = re.sub(r"[\s\-]+", "_", name.strip().lower())
     key = SECTION_ALIASES.get(key, key)
-    return key if key in SECTIONS else None
+    return key if key in RECORD_SECTIONS else None
 
 
 @cache
@@ -197,7 +231,7 @@ class _Builder:
         if not isinstance(data, dict):
             self.fail(f"'{where}' must be a table", where or None)
         hints = _hints(cls)
-        names = [n for n in cls._fields if n != "source"]  # type: ignore[attr-defined]
+        names = [n for n in cls._fields if n != "path"]  # type: ignore[attr-defined]
         defaults = cls._field_defaults  # type: ignore[attr-defined]
         unknown = sorted(set(data) - set(names))
         if unknown:
@@ -213,22 +247,34 @@ class _Builder:
         return cls(**values)
 
     def partial(self, data: Any) -> dict[str, Any]:
-        """Validate the keys present in ``data`` against the Record schema; none is required."""
+        """Validate the keys present in ``data`` against the Record schema; none is required, and
+        official fields are refused (they come only from a release)."""
         if not isinstance(data, dict):
             self.fail("a record must be a table")
         hints = _hints(Record)
-        allowed = [n for n in Record._fields if n != "source"]
+        allowed = [n for n in Record._fields if n != "path"]
         unknown = sorted(set(data) - set(allowed))
         if unknown:
             self.fail(f"unknown key '{unknown[0]}'", unknown[0])
+        official = sorted(set(data) & OFFICIAL_KEYS)
+        if official:
+            self.fail(
+                f"'{official[0]}' is an official field: it comes only from the CMS release,"
+                " and your record file cannot set it",
+                official[0],
+            )
         return {name: self.value(hints[name], data[name], name) for name in data}
 
     def value(self, hint: Any, data: Any, where: str) -> Any:
+        if hint == (str | None):
+            hint = str
         if hint is str:
             if not isinstance(data, str):
                 self.fail(f"'{where}' must be a string, not {_kind(data)}", where)
             if not data.strip():
                 self.fail(f"'{where}' must not be empty", where)
+            if has_control(data.replace("\n", " ").replace("\t", " ")):
+                self.fail(f"'{where}' holds a control character or escape sequence", where)
             return " ".join(data.split()) if "\n" in data else data.strip()
         if _is_schema(hint):
             return self.build(hint, data, where)
@@ -264,6 +310,8 @@ def parse_toml(text: str, path: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         raise RecordError(path, f"invalid TOML: {str(exc).split(' (at')[0]}", line) from None
+    except RecursionError:
+        raise RecordError(path, "invalid TOML: nested too deeply") from None
     return data
 
 
@@ -289,7 +337,16 @@ def build_record(data: Any, path: str = "<record>", text: str = "") -> Record:
             builder.fail(f"similar code {similar.code!r} is not a Level II code", "similar")
         if similar.code == record.code:
             builder.fail("a record cannot list its own code as similar", "similar")
-    return record._replace(source=path)
+    for key in ("add_date", "termination_date"):
+        value = getattr(record, key)
+        if value is not None and not _DATE.match(value):
+            builder.fail(f"'{key}' must be a date written YYYY-MM-DD, not {value!r}", key)
+    if record.coverage is not None and not re.fullmatch(r"[A-Z]", record.coverage):
+        builder.fail(f"'coverage' must be one CMS coverage code letter, not {record.coverage!r}")
+    for source in record.sources:
+        if not source.url.startswith("https://"):
+            builder.fail(f"source URL must start with https://: {source.url!r}", "sources")
+    return record._replace(path=path)
 
 
 def parse_partial(text: str, path: str) -> dict[str, Any]:

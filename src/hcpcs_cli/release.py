@@ -4,23 +4,28 @@ The text file is fixed-width, cp1252, CRLF, with a few disclaimer lines first. A
 (record id 3 for a procedure, 7 for a modifier) carries every field; continuation lines (4 and 8)
 carry the rest of the long descriptor. Column positions were checked against the spreadsheet CMS
 ships in the same zip, field by field, for every 2020 record.
+
+Text is kept exactly as the file gives it (the terminal layer strips control characters on output).
+Inputs are read with limits: a special file (FIFO, device) is refused before it is opened, and a
+file, zip or zip member larger than any release is refused while it is read.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import ReleaseError
+from .errors import DataIOError, ReleaseError
 
 # (name, first column, width), 1-based columns as in the CMS record layout.
 LAYOUT: tuple[tuple[str, int, int], ...] = (
     ("code", 1, 5),
     ("sequence", 6, 5),
     ("record_id", 11, 1),
-    ("long_descriptor", 12, 80),
+    ("descriptor", 12, 80),
     ("short_descriptor", 92, 28),
     ("pricing", 120, 8),  # four 2-character pricing indicators
     ("multiple_pricing", 128, 1),
@@ -45,9 +50,15 @@ LAYOUT: tuple[tuple[str, int, int], ...] = (
     ("action_code", 293, 1),
 )
 _SPANS = {name: (start - 1, start - 1 + width) for name, start, width in LAYOUT}
+ADMIN_START = 119  # the administrative fields: columns 120 to 320 of a first line
+LINE_WIDTH = 320
 FIRST_LINE_MIN = 293
 _RECORD_RE = re.compile(r"^(?:[A-Z][0-9]{4}|   [A-Z0-9]{2})[0-9]{5}[3478]")
 MIN_RECORDS = 100
+# Limits while reading: the 2020 text file is 2.8 MB and its zip 1.9 MB.
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+MAX_ZIP_BYTES = 256 * 1024 * 1024
+_CHUNK = 1024 * 1024
 
 
 class Official(NamedTuple):
@@ -55,7 +66,7 @@ class Official(NamedTuple):
 
     code: str
     kind: str  # "procedure" or "modifier"
-    long_descriptor: str
+    descriptor: str
     short_descriptor: str
     pricing: tuple[str, ...]
     multiple_pricing: str
@@ -78,10 +89,21 @@ class Official(NamedTuple):
     action_effective_date: str | None
     termination_date: str | None
     action_code: str
+    # The first line's administrative columns as the file gives them: what storage keeps, so
+    # that every field reads back exactly (see ``from_stored``).
+    admin: str = ""
 
     def is_active(self, on: str | None = None) -> bool:
         """Active unless a termination date has passed (``on`` is an ISO date; default: today)."""
         return active_on(self.termination_date, on)
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = self._asdict()
+        data.pop("admin")
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        return data
 
 
 def today() -> str:
@@ -109,6 +131,11 @@ class ParsedRelease(NamedTuple):
     def modifiers(self) -> int:
         return sum(1 for e in self.entries if e.kind == "modifier")
 
+    @property
+    def effective(self) -> str:
+        """The newest action-effective date in the file: when the release took effect."""
+        return max((e.action_effective_date or "") for e in self.entries)
+
 
 def _field(line: str, name: str) -> str:
     a, b = _SPANS[name]
@@ -129,8 +156,8 @@ def _date(value: str) -> str | None:
     return f"{value[:4]}-{value[4:6]}-{value[6:]}"
 
 
-def _first_line(line: str) -> dict[str, object]:
-    line = line.ljust(320)
+def admin_fields(line: str) -> dict[str, object]:
+    """The administrative fields of a first line (``line`` at least as wide as a record)."""
     a, b = _SPANS["pricing"]
     ca, cb = _SPANS["coverage_manual"]
     ma, mb = _SPANS["medicare_manual"]
@@ -162,6 +189,19 @@ def _first_line(line: str) -> dict[str, object]:
     }
 
 
+def from_stored(code: str, kind: str, descriptor: str, short: str, admin: str) -> Official:
+    """An Official rebuilt from what storage keeps (the admin columns are parsed again)."""
+    line = (" " * ADMIN_START + admin).ljust(LINE_WIDTH)
+    return Official(
+        code=code,
+        kind=kind,
+        descriptor=descriptor,
+        short_descriptor=short,
+        admin=admin,
+        **admin_fields(line),  # type: ignore[arg-type]
+    )
+
+
 def parse_lines(lines: Iterable[str]) -> Iterator[Official]:
     """Parse release lines (without line ends) into Official entries, in file order.
 
@@ -173,13 +213,14 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Official]:
 
     def finish() -> Official:
         assert current is not None
-        return Official(long_descriptor=" ".join(long_parts), **current)  # type: ignore[arg-type]
+        return Official(descriptor=" ".join(long_parts), **current)  # type: ignore[arg-type]
 
     for number, raw in enumerate(lines, 1):
         line = raw.rstrip("\r\n")
         if not _RECORD_RE.match(line):
             if current is not None and line.strip():
-                raise ReleaseError(f"line {number}: not a release record: {line[:40].strip()!r}")
+                shown = line[:40].strip().encode("unicode_escape").decode("ascii")
+                raise ReleaseError(f"line {number}: not a release record: '{shown}'")
             continue
         code = line[:5].strip()
         record_id = line[10]
@@ -189,14 +230,16 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Official]:
                 yield finish()
             if len(line.rstrip()) < 92 or (len(line) < FIRST_LINE_MIN and line[91:].strip()):
                 raise ReleaseError(f"line {number}: record {code} is cut short (truncated file?)")
+            padded = line.ljust(LINE_WIDTH)
             try:
-                fields = _first_line(line)
+                fields = admin_fields(padded)
             except ValueError as exc:
                 raise ReleaseError(f"line {number}: record {code}: {exc}") from None
             current = {
                 "code": code,
                 "kind": "procedure" if record_id == "3" else "modifier",
                 "short_descriptor": line[91:119].rstrip(),
+                "admin": padded[ADMIN_START:LINE_WIDTH].rstrip(),
                 **fields,
             }
             long_parts = [text]
@@ -219,53 +262,94 @@ def derive_label(name: str) -> str:
     return f"{year.group(1)}-{months[month.group(1)]}" if month else year.group(1)
 
 
-def _read_text_member(path: Path) -> tuple[str, str]:
-    """(member name, decoded text) of the ANWEB text file inside a release zip."""
+def _read_text_member(path: Path) -> tuple[str, bytes]:
+    """(member name, bytes) of the ANWEB text file inside a release zip, read with a size cap."""
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [
-                n
-                for n in archive.namelist()
-                if "anweb" in n.lower() and n.lower().endswith(".txt") and not n.startswith("__")
+            members = [
+                info
+                for info in archive.infolist()
+                if "anweb" in info.filename.lower()
+                and info.filename.lower().endswith(".txt")
+                and not info.filename.startswith("__")
             ]
-            if not names:
+            if not members:
                 raise ReleaseError(
                     f"{path.name} holds no ANWEB text file; is it a HCPCS Level II release zip?"
                 )
-            name = sorted(names, key=len)[0]
-            data = archive.read(name)
+            member = sorted(members, key=lambda i: len(i.filename))[0]
+            if member.flag_bits & 0x1:
+                raise ReleaseError(
+                    f"{path.name} is encrypted", "give the release as CMS publishes it"
+                )
+            if member.file_size > MAX_TEXT_BYTES:
+                raise ReleaseError(f"{path.name}: {member.filename} is larger than any release")
+            chunks: list[bytes] = []
+            size = 0
+            with archive.open(member) as handle:
+                while chunk := handle.read(_CHUNK):
+                    size += len(chunk)
+                    if size > MAX_TEXT_BYTES:  # a member that lies about its size
+                        raise ReleaseError(
+                            f"{path.name}: {member.filename} is larger than any release"
+                        )
+                    chunks.append(chunk)
+            return member.filename, b"".join(chunks)
     except zipfile.BadZipFile:
         raise ReleaseError(f"{path.name} is not a readable zip (damaged or truncated?)") from None
-    except (OSError, EOFError, zipfile.LargeZipFile) as exc:
+    except NotImplementedError as exc:
+        raise ReleaseError(f"{path.name} uses an unsupported zip feature: {exc}") from None
+    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required"
+        raise ReleaseError(f"{path.name} cannot be read: {exc}") from None
+    except (EOFError, zipfile.LargeZipFile, ValueError) as exc:
         raise ReleaseError(f"cannot read {path.name}: {exc}") from None
-    return name, data.decode("cp1252", errors="replace")
+    except OSError as exc:
+        raise DataIOError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+
+
+def read_input(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file, refusing special files and anything over ``limit``."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ReleaseError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise DataIOError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ReleaseError(f"{path} is a directory; give the release zip or its text file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ReleaseError(f"{path} is not a regular file (a pipe or device); give a file")
+    if info.st_size > limit:
+        raise ReleaseError(f"{path.name} is larger than any HCPCS release ({info.st_size} bytes)")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise DataIOError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise ReleaseError(f"{path.name} is larger than any HCPCS release")
+    return data
 
 
 def read_release(path: Path, label: str | None = None) -> ParsedRelease:
     """Parse a release zip or ANWEB text file; raise ReleaseError if it is not a whole release."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise ReleaseError(
-            f"{path} is a directory; give the release zip or its text file"
-        ) from None
-    except FileNotFoundError:
-        raise ReleaseError(f"no such file: {path}") from None
-    except OSError as exc:
-        raise ReleaseError(f"cannot read {path}: {exc.strerror or exc}") from None
+    raw = read_input(path, MAX_ZIP_BYTES)
     import hashlib
 
     sha = hashlib.sha256(raw).hexdigest()
     if raw[:4] == b"PK\x03\x04":
-        member, text = _read_text_member(path)
+        member, data = _read_text_member(path)
     else:
-        member, text = path.name, raw.decode("cp1252", errors="replace")
-        if "\x00" in text[:4096]:
+        if len(raw) > MAX_TEXT_BYTES:
+            raise ReleaseError(f"{path.name} is larger than any HCPCS release")
+        member, data = path.name, raw
+        if b"\x00" in data[:4096]:
             raise ReleaseError(f"{path.name} is a binary file, not a HCPCS release text file")
-    entries = tuple(parse_lines(text.split("\n")))
+    text = data.decode("cp1252", errors="replace")
+    entries = tuple(parse_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")))
     if len(entries) < MIN_RECORDS:
         raise ReleaseError(
             f"{path.name} is not a HCPCS Level II release: found {len(entries)} code records",

@@ -1,271 +1,164 @@
 """Ranking codes for what a person types.
 
-The index is built once (at release import, or on first use for the bundled records) by
-``build_index`` and stored by ``store``; a query reads only the index terms near its words and
-their postings, so its cost does not grow with the number of codes. A query word matches index
-terms exactly, as a word beginning (``ondans``), within a small edit distance (``methadon``,
-``wheelchiar``), or through the synonym table (``IOP``, ``sober living``, ``zofran``). Codes score by BM25-style weights, the share of query words they
-match, phrase matches and status; terminated codes rank below active ones.
+The index (``index.py``) is built once; a query reads only the index terms near its words and their
+postings, so its cost does not grow with the number of codes. How a query is understood:
+
+- concepts: each query word, or a phrase the lexicon knows as a broad synonym ("shot" = injection),
+  or two words that the index knows joined ("sub acute" = subacute);
+- a typed word matches index terms exactly, as a word beginning ("ondans"), or within one edit
+  (two for long words) as a typo; a synonym's output is matched exactly, never corrected again;
+- each concept's matches are scaled to its best document, then weighed by how telling the concept
+  is and by the field that matched (the official descriptor counts most, a record's summary least);
+- the leaders are checked more finely: the whole phrase or adjacent words found together, the
+  query's head word found in the descriptor's head, an item-type prior (accessories, replacement
+  parts, supplies, add-ons, not-otherwise-classified and noncovered codes rank below the item
+  itself unless the query asks for them), and ties broken by how much of the descriptor the query
+  covers;
+- terminated codes, and codes absent from the release in use, rank after the others, marked.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
 from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
-from .release import active_on, today
+from .index import FIELDS, ITEM_PRIOR, Doc, Posting, asks_for
+from .results import JsonObject, Row
+from .status import NOT_IN_RELEASE, CodeStatus, judge_dates
+from .tokens import STOPWORDS, analyze, stem, tokenize
 
 MAX_QUERY = 500
-# Part of every stored index's key: change it whenever build_index or what it weighs changes, so
-# that indexes built by an older version are rebuilt instead of read.
-INDEX_VERSION = "6"
-# Field key -> (boost, label shown by --explain).
-FIELDS: dict[str, tuple[float, str]] = {
-    "l": (1.0, "descriptor"),
-    "s": (0.75, "short descriptor"),
-    "n": (1.15, "common name"),
-    "a": (1.4, "abbreviation"),
-    "k": (0.85, "keyword"),
-    "c": (0.3, "category"),
-    "u": (0.25, "summary"),
-}
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "e",
-        "for",
-        "from",
-        "g",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "per",
-        "the",
-        "than",
-        "to",
-        "with",
-        "each",
-        "other",
-        "etc",
-        "any",
-        "via",
-        "s",
-    ]
-)
-_WORD = re.compile(r"[a-z0-9]+")
-_NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
-K1, B = 1.2, 0.75
+MAX_LIMIT = 500
 SYNONYM_FACTOR = 0.95
-# How much a match in each field counts once scores are scaled per concept.
-EVIDENCE = {"l": 1.0, "s": 1.0, "n": 1.0, "a": 1.0, "k": 0.85, "c": 0.4, "u": 0.3}
-RESCORED = 40
-_PART = re.compile(
-    r"\b(accessory|accessories|replacement|attachment|for use with|used with)\b", re.IGNORECASE
-)
-NOISE_FLOOR = 0.15
+RESCORED = 60
+NOISE_FLOOR = 0.15  # results under this share of the best score are noise
+MIN_COVERAGE = 0.3  # a result must match at least this share of what the query asks
 PREFIX_LIMIT = 60
-_CATCH_ALL = re.compile(
-    r"not otherwise classified|, noc\b|^unclassified|^miscellaneous", re.IGNORECASE
-)
-
-
-def stem(word: str) -> str:
-    """A light plural stemmer: services -> service, therapies -> therapy."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case word stems of ``text``, stopwords dropped; ``non-emergency`` is one word."""
-    words = _WORD.findall(_NON.sub("non", text.lower()))
-    return [stem(w) for w in words if w not in STOPWORDS]
-
-
-class Doc(NamedTuple):
-    """What the index knows of one code."""
-
-    code: str
-    kind: str  # procedure | modifier
-    short: str
-    long: str
-    termination: str | None = None
-    fields: Mapping[str, str] = {}  # field key -> extra text (never mutated)
-
-
-def _position_factor(position: int) -> float:
-    """Words at the head of a descriptor name the thing; later ones often name what it is used with
-    ('Footrest, for use with commode chair')."""
-    return 1.0 if position <= 1 else max(0.65, 0.88 - 0.03 * (position - 2))
-
-
-def build_index(docs: Iterable[Doc]) -> dict[str, list[tuple[str, float, str]]]:
-    """term -> [(code, weight, field key)], best field per code, BM25-weighted."""
-    per_field_lengths: dict[str, list[int]] = defaultdict(list)
-    # term -> code -> [(field key, field length, position factor)]
-    occurrences: dict[str, dict[str, list[tuple[str, int, float]]]] = defaultdict(dict)
-    count = 0
-    for doc in docs:
-        count += 1
-        texts = {"l": doc.long, "s": doc.short, **doc.fields}
-        for key, text in texts.items():
-            terms = tokenize(text)
-            if not terms:
-                continue
-            per_field_lengths[key].append(len(terms))
-            first: dict[str, int] = {}
-            for position, term in enumerate(terms):
-                first.setdefault(term, position)
-            for term, position in first.items():
-                factor = _position_factor(position) if key in ("l", "s") else 1.0
-                occurrences[term].setdefault(doc.code, []).append((key, len(terms), factor))
-    average = {k: sum(v) / len(v) for k, v in per_field_lengths.items()}
-    index: dict[str, list[tuple[str, float, str]]] = {}
-    for term, codes in occurrences.items():
-        idf = math.log(1 + (count - len(codes) + 0.5) / (len(codes) + 0.5))
-        postings = []
-        for code, places in codes.items():
-            weight, key = max(
-                (
-                    idf
-                    * (K1 + 1)
-                    / (1 + K1 * (1 - B + B * length / average[k]))
-                    * FIELDS[k][0]
-                    * f,
-                    k,
-                )
-                for k, length, f in places
-            )
-            postings.append((code, round(weight, 4), key))
-        index[term] = postings
-    return index
+PHRASE_BONUS = 1.3
+PAIR_BONUS = 1.1
+HEAD_BONUS = 1.2
+_WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 class IndexReader(Protocol):
-    """What the search needs from a stored index (see ``store.SqliteIndex``)."""
+    """What the search needs from a stored index (see ``index.Index``)."""
 
-    def prefixed(self, term: str, limit: int) -> list[str]:
-        """Index terms starting with ``term`` (itself included), in order, at most ``limit``."""
-        ...
+    def prefixed(self, term: str, limit: int) -> list[str]: ...
 
-    def near(self, term: str) -> list[str]:
-        """Index terms within about two edits of ``term`` (they share a one-deletion variant)."""
-        ...
+    def has(self, term: str) -> bool: ...
 
-    def postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]: ...
+    def size(self) -> int: ...
+
+    def near(self, term: str) -> list[str]: ...
+
+    def postings(self, terms: Iterable[str]) -> dict[str, list[Posting]]: ...
+
+    def synonyms(self, phrases: Iterable[str]) -> dict[str, list[tuple[str, ...]]]: ...
 
     def docs(self, codes: Iterable[str]) -> dict[str, Doc]: ...
 
     def codes_between(self, low: str, high: str) -> list[str]: ...
 
-    def synonyms(self) -> Mapping[str, Sequence[str]]: ...
-
 
 class Hit(NamedTuple):
+    rank: int
     code: str
     kind: str
     descriptor: str
-    short: str
+    short_descriptor: str
     score: float
-    active: bool
-    termination: str | None
+    status: CodeStatus
     why: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return self.status.active
+
+    def to_dict(self, explain: bool = False) -> JsonObject:
+        data: JsonObject = {
+            "rank": self.rank,
+            "code": self.code,
+            "kind": self.kind,
+            "descriptor": self.descriptor,
+            "short_descriptor": self.short_descriptor,
+            "score": self.score,
+            "active": self.active,
+            "status": self.status.state,
+            "status_text": self.status.text,
+            "termination_date": self.status.termination_date,
+        }
+        if explain:
+            data["why"] = list(self.why)
+        return data
+
+
+class SearchResult(NamedTuple):
+    """``hcpcs search``: the hits shown (best first) and how many matched in all."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int  # results above the noise floor, before the limit
+    release: str | None
+    explain: bool = False
+    bundled_only: bool = False  # no release in use: only the bundled records were searched
+    searched: int = 0  # how many codes the index holds
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        base = (
+            "rank",
+            "code",
+            "score",
+            "kind",
+            "active",
+            "status",
+            "termination_date",
+            "short_descriptor",
+            "descriptor",
+        )
+        return (*base, "why") if self.explain else base
+
+    def table_rows(self) -> list[Row]:
+        rows: list[Row] = []
+        for hit in self.hits:
+            row: Row = {
+                "rank": hit.rank,
+                "code": hit.code,
+                "score": hit.score,
+                "kind": hit.kind,
+                "active": hit.active,
+                "status": hit.status.state,
+                "termination_date": hit.status.termination_date,
+                "short_descriptor": hit.short_descriptor,
+                "descriptor": hit.descriptor,
+            }
+            if self.explain:
+                row["why"] = list(hit.why)
+            rows.append(row)
+        return rows
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "query": self.query,
+            "release": self.release,
+            "total": self.total,
+            "shown": len(self.hits),
+            "results": [h.to_dict(self.explain) for h in self.hits],
+        }
 
 
 class _Concept(NamedTuple):
-    """One thing the user asked for: a query word, or a phrase the synonym table knows."""
+    """One thing the user asked for: a query word, a known phrase, or two words joined."""
 
     text: str
-    alternatives: list[tuple[str, ...]]
+    alternatives: list[tuple[str, ...]]  # the first is as typed
+    kind: str  # "word", "synonym" or "joined"
 
 
-def _concepts(words: list[str], synonyms: Mapping[str, Sequence[str]]) -> list[_Concept]:
-    concepts: list[_Concept] = []
-    i = 0
-    while i < len(words):
-        for size in (3, 2, 1):
-            phrase = " ".join(words[i : i + size])
-            if len(words) - i >= size and phrase in synonyms:
-                alts = [tuple(words[i : i + size])]
-                alts += [tuple(tokenize(x)) for x in synonyms[phrase] if tokenize(x)]
-                concepts.append(_Concept(phrase, alts))
-                i += size
-                break
-        else:
-            concepts.append(_Concept(words[i], [(words[i],)]))
-            i += 1
-    return concepts
-
-
-def osa_similarity(a: str, b: str) -> float:
-    """1 - optimal-string-alignment distance / length of the longer string (0 to 1).
-
-    The same measure as rapidfuzz's ``OSA.normalized_similarity`` (a test holds them equal); it is
-    computed here because the near-miss table leaves only a handful of candidates, and importing
-    rapidfuzz would cost every search about 7 ms of start-up.
-    """
-    if a == b:
-        return 1.0
-    if not a or not b:
-        return 0.0
-    before: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = ca != cb
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], before[j - 2] + 1)
-        before, previous = previous, current
-    return 1.0 - previous[-1] / max(len(a), len(b))
-
-
-def deletions(term: str) -> set[str]:
-    """The term with one character removed, every way (the keys of the near-miss table)."""
-    return {term[:i] + term[i + 1 :] for i in range(len(term))}
-
-
-def _expand(term: str, reader: IndexReader) -> dict[str, float]:
-    """Index terms a query term may stand for, with a match quality from 0 to 1."""
-    matches: dict[str, float] = {}
-    if len(term) >= 2:
-        candidates = reader.prefixed(term, PREFIX_LIMIT)
-        quality = 0.9 if len(term) >= 4 else 0.6
-        if candidates[:1] == [term]:
-            quality /= 2  # a whole word was typed: longer words it begins are weaker matches
-        for candidate in candidates:
-            matches[candidate] = 1.0 if candidate == term else quality
-    elif reader.prefixed(term, 1) == [term]:
-        matches[term] = 1.0
-    if len(term) >= 5 and not term.isdigit():
-        cutoff = 0.75 if len(term) >= 6 else 0.7
-        # A word the index knows was probably meant as typed: its near misses count for less.
-        typo_weight = 0.4 if matches.get(term) == 1.0 else 0.8
-        near = [(osa_similarity(term, c), c) for c in reader.near(term) if c not in matches]
-        for similarity, candidate in sorted(near, reverse=True)[:6]:
-            if similarity >= cutoff:
-                matches[candidate] = typo_weight * similarity
-    return matches
+Scores = dict[str, tuple[float, tuple[str, ...]]]
 
 
 def search(
@@ -276,175 +169,352 @@ def search(
     prefix: str | None = None,
     active_only: bool = False,
     explain: bool = False,
-) -> list[Hit]:
+    release: str | None = None,
+    on: str | None = None,
+) -> SearchResult:
     """The best codes for ``query``, best first. ``kind`` is procedure, modifier or all."""
+    check_query(query, limit, kind)
+    scores = _code_query(reader, query)
+    coverage: dict[str, float] = {}
+    if scores is None:
+        scores, coverage = _text_query(reader, query, explain)
+        typed = squash(query)
+        if kind != "procedure" and MODIFIER_RE.match(typed) and reader.codes_between(typed, typed):
+            scores[typed] = (max([100.0, *(s for s, _ in scores.values())]), ("modifier code",))
+            coverage[typed] = 1.0
+    prefix_code = squash(prefix) if prefix else ""
+    if prefix_code:
+        scores = {c: v for c, v in scores.items() if c.startswith(prefix_code)}
+    candidates = sorted(scores.items(), key=lambda kv: -kv[1][0])[: max(limit * 4, 80)]
+    docs = reader.docs(code for code, _ in candidates)
+    ranked: list[tuple[tuple[bool, bool, float, float, str], Hit]] = []
+    for code, (score, why) in candidates:
+        doc = docs.get(code)
+        if doc is None or (kind != "all" and doc.kind != kind):
+            continue
+        if coverage and coverage.get(code, 0.0) < MIN_COVERAGE:
+            continue  # a weak match (a word in some record's summary) is not an answer
+        status = _status(doc, release, on)
+        outside = status.state == NOT_IN_RELEASE
+        if active_only and not status.active:
+            continue
+        if not status.active:
+            score *= 0.5
+        hit = Hit(
+            0, code, doc.kind, doc.descriptor, doc.short_descriptor, round(score, 3), status, why
+        )
+        ranked.append(((outside, not status.active and not outside, -score, 0.0, code), hit))
+    ranked.sort(key=lambda pair: pair[0])
+    hits = [h for _, h in ranked]
+    if hits:
+        floor = max(h.score for h in hits) * NOISE_FLOOR
+        hits = [h for h in hits if h.score >= floor]
+    shown = tuple(h._replace(rank=i) for i, h in enumerate(hits[:limit], 1))
+    return SearchResult(query, shown, len(hits), release, explain, release is None, reader.size())
+
+
+def check_query(query: str, limit: int, kind: str) -> None:
+    """Raise UsageError for a query or option no search can answer (before any index is read)."""
     if not isinstance(query, str) or not query.strip():
         raise UsageError("empty search query", "type a few words or a code, e.g. hcpcs search iop")
     if len(query) > MAX_QUERY:
         raise UsageError(f"search query is too long ({len(query)} characters; at most {MAX_QUERY})")
-    if limit < 1:
-        raise UsageError("--limit must be at least 1")
-    on = today()
-    scores = _code_query(reader, query)
-    if scores is None:
-        scores = _text_query(reader, query, explain)
-        typed = squash(query)
-        if kind != "procedure" and MODIFIER_RE.match(typed) and reader.codes_between(typed, typed):
-            scores[typed] = (max([100.0, *(s for s, _ in scores.values())]), ("modifier code",))
-    prefix_code = squash(prefix) if prefix else ""
-    if prefix_code:
-        scores = {c: v for c, v in scores.items() if c.startswith(prefix_code)}
-    candidates = sorted(scores.items(), key=lambda kv: -kv[1][0])[: max(limit * 4, 50)]
-    docs = reader.docs(code for code, _ in candidates)
-    hits = []
-    for code, (score, why) in candidates:
-        doc = docs.get(code)
-        if doc is None:
-            continue
-        if kind != "all" and doc.kind != kind:
-            continue
-        active = active_on(doc.termination, on)
-        if active_only and not active:
-            continue
-        if not active:
-            score *= 0.5
-        hits.append(
-            Hit(code, doc.kind, doc.long, doc.short, round(score, 3), active, doc.termination, why)
-        )
-    hits.sort(key=lambda h: (not h.active, -h.score, h.code))
-    if hits:
-        # Results far below the best are noise (a word found in some record's summary): drop them.
-        floor = max(h.score for h in hits) * NOISE_FLOOR
-        hits = [h for h in hits if h.score >= floor]
-    return hits[:limit]
+    if not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}")
+    if kind not in ("procedure", "modifier", "all"):
+        raise UsageError(f"--kind must be procedure, modifier or all, not '{kind}'")
 
 
-def _code_query(reader: IndexReader, query: str) -> dict[str, tuple[float, tuple[str, ...]]] | None:
+def _status(doc: Doc, release: str | None, on: str | None) -> CodeStatus:
+    """A hit's status by the same rule as ``show`` (status.judge_dates), from the index row."""
+    return judge_dates(
+        doc.add_date,
+        doc.termination_date,
+        doc.in_release,
+        release,
+        on,
+        None if doc.in_release else "bundled record",
+    )
+
+
+def _code_query(reader: IndexReader, query: str) -> Scores | None:
     """Scores for a code, code prefix or code range query; None for a text query."""
     span = parse_range(query)
     if span:
-        codes = reader.codes_between(*span)
-        return {c: (100.0, ("in the range",)) for c in codes}
+        return {c: (100.0, ("in the range",)) for c in reader.codes_between(*span)}
     s = squash(query)
     if PROCEDURE_RE.match(s):
         found = reader.codes_between(s, s)
+        near = reader.codes_between(s[:4] + "0", s[:4] + "9")
         if found:
-            near = reader.codes_between(s[:4] + "0", s[:4] + "9")
             return {c: (100.0 if c == s else 50.0, ("code",)) for c in found + near}
-        return {
-            c: (40.0, ("similar code",)) for c in reader.codes_between(s[:4] + "0", s[:4] + "9")
-        }
+        return {c: (40.0, ("similar code",)) for c in near}
     if looks_like_prefix(query) and len(s) >= 2:
-        codes = reader.codes_between(s, s + "\uffff")
-        return {c: (90.0, ("code prefix",)) for c in codes}
+        return {c: (90.0, ("code prefix",)) for c in reader.codes_between(s, s + "\uffff")}
     return None
 
 
-def _text_query(
-    reader: IndexReader, query: str, explain: bool
-) -> dict[str, tuple[float, tuple[str, ...]]]:
+def osa_similarity(a: str, b: str) -> float:
+    """1 - optimal-string-alignment distance / length of the longer string (0 to 1).
+
+    The same measure as rapidfuzz's ``OSA.normalized_similarity`` (a test holds them equal); it is
+    computed here because the near-miss table leaves only a handful of candidates, and importing
+    rapidfuzz would cost every search about 7 ms of start-up.
+    """
+    return 1.0 - osa_distance(a, b) / max(len(a), len(b), 1)
+
+
+def osa_distance(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    if not a or not b:
+        return max(len(a), len(b))
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, previous = previous, current
+    return previous[-1]
+
+
+def allowed_edits(term: str) -> int:
+    """Typos corrected: none under five letters, one up to seven, two from eight."""
+    if len(term) < 5 or term.isdigit():
+        return 0
+    return 1 if len(term) < 8 else 2
+
+
+def _expand(term: str, reader: IndexReader) -> dict[str, tuple[float, str]]:
+    """Index terms a typed query term may stand for: (match quality 0 to 1, how it matched)."""
+    matches: dict[str, tuple[float, str]] = {}
+    if len(term) >= 2:
+        candidates = reader.prefixed(term, PREFIX_LIMIT)
+        quality = 0.9 if len(term) >= 4 else 0.6
+        if candidates[:1] == [term]:
+            quality /= 2  # a whole word was typed: longer words it begins are weaker matches
+        for candidate in candidates:
+            matches[candidate] = (1.0, "") if candidate == term else (quality, "word beginning")
+    elif reader.has(term):
+        matches[term] = (1.0, "")
+    edits = allowed_edits(term)
+    if edits:
+        # A word the index knows was probably meant as typed: its near misses count for less.
+        weight = 0.4 if matches.get(term, (0.0, ""))[0] == 1.0 else 0.8
+        near = []
+        for candidate in reader.near(term):
+            if candidate in matches or abs(len(candidate) - len(term)) > edits:
+                continue
+            distance = osa_distance(term, candidate)
+            if distance <= edits:
+                near.append((osa_similarity(term, candidate), candidate))
+        for similarity, candidate in sorted(near, reverse=True)[:6]:
+            matches[candidate] = (weight * similarity, "typo correction")
+    return matches
+
+
+def _concepts(words: list[str], reader: IndexReader) -> list[_Concept]:
+    phrases = {
+        " ".join(words[i : i + size]) for size in (1, 2, 3, 4) for i in range(len(words) - size + 1)
+    }
+    synonyms = reader.synonyms(phrases)
+    concepts: list[_Concept] = []
+    i = 0
+    while i < len(words):
+        for size in (4, 3, 2, 1):
+            phrase = " ".join(words[i : i + size])
+            if len(words) - i >= size and phrase in synonyms:
+                alternatives = [tuple(words[i : i + size]), *synonyms[phrase]]
+                concepts.append(_Concept(phrase, alternatives, "synonym"))
+                i += size
+                break
+        else:
+            pair = words[i : i + 2]
+            if len(pair) == 2 and not reader.has(pair[0] + pair[1]):
+                pair = []
+            if len(pair) == 2:
+                joined = pair[0] + pair[1]
+                concepts.append(_Concept(" ".join(pair), [tuple(pair), (joined,)], "joined"))
+                i += 2
+            else:
+                concepts.append(_Concept(words[i], [(words[i],)], "word"))
+                i += 1
+    return concepts
+
+
+def _query_words(query: str) -> list[str]:
     words = tokenize(query)
+    if words:
+        return words
+    # Only function words were typed ("per diem" without "diem"?): keep them rather than nothing.
+    lowered = "".join(ch if ch in _WORD_CHARS else " " for ch in query.lower())
+    return [stem(w) for w in lowered.split()]
+
+
+def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores, dict[str, float]]:
+    words = _query_words(query)
     if not words:
-        raw = _WORD.findall(query.lower())
-        words = [stem(w) for w in raw]
-    if not words:
-        return {}
-    concepts = _concepts(words, reader.synonyms())
-    expansions: dict[str, dict[str, float]] = {}
+        return {}, {}
+    concepts = _concepts(words, reader)
+    expansions: dict[str, dict[str, tuple[float, str]]] = {}
     for concept in concepts:
-        known = len(concept.alternatives) > 1  # a phrase the synonym table knows
-        for position, alt in enumerate(concept.alternatives):
-            for term in alt:
+        for position, alternative in enumerate(concept.alternatives):
+            for term in alternative:
                 if term in expansions:
                     continue
-                if known and position == 0:
-                    # The user typed a recognised term: match it as typed, not as a word beginning
-                    # or a near-miss ('tens' must not find 'tenancy').
-                    found = reader.prefixed(term, 1) == [term]
-                    expansions[term] = {term: 1.0} if found else {}
-                else:
+                if (
+                    position == 0
+                    and concept.kind != "synonym"
+                    or position == 0
+                    and len(concept.alternatives) == 1
+                ):
                     expansions[term] = _expand(term, reader)
+                elif position == 0:
+                    # A phrase the lexicon knows, typed: matched as typed or corrected, but not as
+                    # a word beginning ('tens' must not find 'tenancy').
+                    found = _expand(term, reader)
+                    expansions[term] = {t: q for t, q in found.items() if q[1] != "word beginning"}
+                else:
+                    # A synonym's output is official wording: matched exactly, never corrected.
+                    expansions[term] = {term: (1.0, "")} if reader.has(term) else {}
     postings = reader.postings({t for e in expansions.values() for t in e})
-    # Per concept: each alternative's scores are scaled to its best document, so that a synonym
-    # ('zofran' -> 'ondansetron') competes on equal terms with the word as typed; the concept's
-    # weight (its best raw score, an idf-like measure of how telling it is) then sums across concepts.
     total: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
+    heads: dict[str, set[int]] = defaultdict(set)
     weight_sum = 0.0
-    for concept in concepts:
-        best: dict[str, tuple[float, str]] = {}
-        concept_weight = 0.0
-        for position, alt in enumerate(concept.alternatives):
-            alt_scores: dict[str, list[tuple[float, str]]] = defaultdict(list)
-            alt_fields: dict[str, list[float]] = defaultdict(list)
-            for term in alt:
-                term_best: dict[str, tuple[float, str]] = {}
-                term_field: dict[str, str] = {}
-                for candidate, quality in expansions[term].items():
-                    for code, weight, key in postings.get(candidate, ()):
-                        value = weight * quality
-                        if value > term_best.get(code, (0.0, ""))[0]:
-                            label = FIELDS[key][1]
-                            how = "" if candidate == term else f" as '{candidate}'"
-                            term_best[code] = (value, f"'{term}'{how} in {label}")
-                            term_field[code] = key
-                for code, pair in term_best.items():
-                    alt_scores[code].append(pair)
-                    alt_fields[code].append(EVIDENCE[term_field[code]])
-            scores = {
-                # A multi-word alternative counts in full only when all its words match.
-                code: sum(p[0] for p in parts) / len(alt) * (len(parts) / len(alt)) ** 2
-                for code, parts in alt_scores.items()
-            }
-            if not scores:
-                continue
-            # Scale to the best document that matches the whole alternative; an alternative no
-            # document matches in full counts at half strength.
-            complete = [v for c, v in scores.items() if len(alt_scores[c]) == len(alt)]
-            top = max(complete) if complete else 2 * max(scores.values())
-            concept_weight = max(concept_weight, top)
-            factor = 1.0 if position == 0 else SYNONYM_FACTOR
-            for code, value in scores.items():
-                # Scaling drops the field weights, so the strength of the evidence comes back
-                # here: a word found only in a record's summary is weaker than one in a descriptor.
-                evidence = sum(alt_fields[code]) / len(alt_fields[code])
-                scaled = value / top * factor * evidence
-                if scaled > best.get(code, (0.0, ""))[0]:
-                    note = "; ".join(p[1] for p in alt_scores[code])
-                    if position:
-                        note = f"'{concept.text}' means '{' '.join(alt)}': {note}"
-                    best[code] = (scaled, note)
+    weights: list[float] = []
+    for index_of_concept, concept in enumerate(concepts):
+        best, concept_weight = _score_concept(concept, expansions, postings)
+        weights.append(concept_weight)
         weight_sum += concept_weight
-        for code, (value, note) in best.items():
+        for code, (value, note, head) in best.items():
             total[code] += concept_weight * value
+            if head:
+                heads[code].add(index_of_concept)
             if explain:
                 reasons[code].append(note)
     if not weight_sum:
-        return {}
-    phrase = " ".join(words)
-    results: dict[str, tuple[float, tuple[str, ...]]] = {}
+        return {}, {}
+    results: Scores = {}
+    coverage: dict[str, float] = {}
     for code, value in total.items():
-        # Coverage: the share of the query's weight this code matches (a weak match covers weakly).
-        coverage = value / weight_sum
-        results[code] = (value * (0.25 + 0.75 * coverage**2), tuple(reasons[code]))
-    # Only the leaders can change places through the finer checks, so only they pay for them.
+        share = value / weight_sum
+        coverage[code] = share
+        results[code] = (value * (0.25 + 0.75 * share**2), tuple(reasons[code]))
+    _rescore(reader, results, coverage, concepts, words, heads, explain, reasons)
+    return results, coverage
+
+
+def _score_concept(
+    concept: _Concept,
+    expansions: Mapping[str, Mapping[str, tuple[float, str]]],
+    postings: Mapping[str, Sequence[Posting]],
+) -> tuple[dict[str, tuple[float, str, bool]], float]:
+    """Per code: how well it matches the concept (0 to 1), why, and whether the match is the
+    descriptor's head noun; and the concept's weight (how telling it is: its best raw score).
+
+    How well = how it matched (exactly, as a word beginning, as a corrected typo, through a
+    synonym) times the strength of the field (the official descriptor counts most, a record's
+    summary least), with the term's BM25 weight relative to its best code as a smaller part: so a
+    code matching every concept through the lexicon beats one matching half of them officially,
+    and an official match beats a curated one for the same concept.
+    """
+    best: dict[str, tuple[float, str, bool]] = {}
+    concept_weight = 0.0
+    for position, alternative in enumerate(concept.alternatives):
+        parts: dict[str, list[tuple[float, str, bool]]] = defaultdict(list)
+        for term in alternative:
+            found = [
+                (posting, quality, candidate, how)
+                for candidate, (quality, how) in expansions[term].items()
+                for posting in postings.get(candidate, ())
+            ]
+            if not found:
+                continue
+            top = max(p.weight for p, _, _, _ in found)
+            if position == 0 or not concept_weight:
+                concept_weight = max(concept_weight, top)
+            term_best: dict[str, tuple[float, str, bool]] = {}
+            for posting, quality, candidate, how in found:
+                evidence = FIELDS[posting.field][2]
+                value = quality * evidence * (0.7 + 0.3 * posting.weight / top)
+                if value > term_best.get(posting.code, (0.0,))[0]:
+                    label = FIELDS[posting.field][1]
+                    shown = f"'{term}'" if candidate == term else f"'{term}' as '{candidate}'"
+                    mechanism = f" ({how})" if how else ""
+                    term_best[posting.code] = (
+                        value,
+                        f"{shown} in {label}{mechanism}",
+                        posting.head,
+                    )
+            for code, item in term_best.items():
+                parts[code].append(item)
+        size = len(alternative)
+        factor = 1.0 if position == 0 else SYNONYM_FACTOR
+        for code, matched in parts.items():
+            # A multi-word alternative counts in full only when all its words match.
+            value = sum(m[0] for m in matched) / size * (len(matched) / size) ** 2 * factor
+            if value > best.get(code, (0.0,))[0]:
+                note = "; ".join(m[1] for m in matched)
+                if position:
+                    label = "lexicon" if concept.kind == "synonym" else "joined words"
+                    note = f"'{concept.text}' means '{' '.join(alternative)}' ({label}): {note}"
+                best[code] = (value, note, any(m[2] for m in matched))
+    return best, concept_weight
+
+
+def _rescore(
+    reader: IndexReader,
+    results: Scores,
+    coverage: dict[str, float],
+    concepts: Sequence[_Concept],
+    words: Sequence[str],
+    heads: Mapping[str, set[int]],
+    explain: bool,
+    reasons: dict[str, list[str]],
+) -> None:
+    """The finer checks, for the leaders only (they are the only ones that can change places)."""
     leaders = sorted(results, key=lambda c: -results[c][0])[:RESCORED]
     docs = reader.docs(leaders)
+    phrase = " ".join(words)
+    last = len(concepts) - 1
     for code in leaders:
-        score, why = results[code]
+        score, _ = results[code]
         doc = docs.get(code)
-        if doc is not None:
-            if len(concepts) > 1:
-                texts = [doc.long, doc.short, doc.fields.get("n", "")]
-                if any(phrase in " ".join(tokenize(t)) for t in texts):
-                    score *= 1.3
-                    if explain:
-                        reasons[code].append("whole phrase matched")
-                        why = tuple(reasons[code])
-            if _CATCH_ALL.search(doc.long):
-                score *= 0.85  # a not-otherwise-classified code is the last resort, not the answer
-            part = _PART.search(doc.long[:30])  # named at the head: the code is for a part
-            if part and part.group(0).lower().split()[0] not in phrase:
-                score *= 0.8  # a part or add-on ranks below the thing itself, unless asked for
-        results[code] = (score, why)
-    return results
+        if doc is None:
+            continue
+        notes: list[str] = []
+        if len(words) > 1:
+            texts = [doc.descriptor, doc.short_descriptor, doc.names]
+            token_lists = [tokenize(t) for t in texts]
+            if any(phrase in " ".join(tokens) for tokens in token_lists):
+                score *= PHRASE_BONUS
+                notes.append("whole phrase found together")
+            elif any(_adjacent_pair(words, tokens) for tokens in token_lists):
+                score *= PAIR_BONUS
+                notes.append("two query words found side by side")
+        if last in heads.get(code, ()) and doc.kind == "procedure":
+            score *= HEAD_BONUS
+            notes.append("the query's last word names the item (descriptor head)")
+        if doc.item_type and not asks_for(doc.item_type, words):
+            score *= ITEM_PRIOR.get(doc.item_type, 1.0)
+            notes.append(f"ranked below the item itself: {doc.item_type}")
+        # Ties: the code whose descriptor the query covers more of comes first.
+        covered = coverage.get(code, 0.0)
+        if doc.length:
+            score *= 1.0 + 0.02 * min(1.0, len(words) / doc.length) * covered
+        if explain and notes:
+            reasons[code].extend(notes)
+        results[code] = (score, tuple(reasons[code]) if explain else ())
+
+
+def _adjacent_pair(words: Sequence[str], tokens: Sequence[str]) -> bool:
+    pairs = {(a, b) for a, b in zip(tokens, tokens[1:], strict=False)}
+    return any((a, b) in pairs for a, b in zip(words, words[1:], strict=False))
+
+
+__all__ = ["Hit", "SearchResult", "search", "osa_similarity", "STOPWORDS", "analyze"]

@@ -1,35 +1,41 @@
-"""The per-user data directory: imported releases and the search index cache.
+"""The per-user data directory: imported releases, written atomically, read back before they count.
 
 Layout under ``$HCPCS_HOME`` (default: the platform's user data directory):
 
-- ``releases/<label>.sqlite``: one imported release, written once, atomically (temp file + rename);
-- ``cache/index-*.sqlite``: search indexes, rebuilt whenever missing, stale or damaged;
-- ``import.lock``: held while an import writes, so two imports never interleave.
+- ``releases/<label>.sqlite``: one imported release, written once to a temporary file, read back
+  code by code, then renamed into place (an interrupted import leaves the previous data intact);
+- ``cache/``: search indexes (see ``index.py``) and parsed bundled records, rebuilt when missing,
+  stale or damaged;
+- ``import.lock``: held while an import or removal writes, so two never interleave.
 
-Nothing here parses release text at start-up: lookups read one row, search reads the index terms
-near its words and their postings.
+A release file that cannot be read is never skipped in silence: ``data status`` lists it as damaged,
+and choosing the default release fails (exit 3) with the fix, rather than falling back to an older
+release or to none.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from . import bundle
-from .errors import ReleaseError, StoreError
-from .release import Official, ParsedRelease
+from .errors import BusyError, DataIOError, ReleaseError, StoreError
+from .release import Official, ParsedRelease, from_stored
+from .results import JsonObject, Row
 
 if TYPE_CHECKING:
-    from .search import Doc
+    from .index import Doc
 
-SCHEMA_VERSION = "2"
-_TUPLE_FIELDS = {name for name, hint in Official.__annotations__.items() if "tuple" in str(hint)}
+SCHEMA_VERSION = "3"
+MAX_LABEL = 40
+LOCK_WAIT = 600.0
+STALE_TEMP_SECONDS = 600
 
 
 def home() -> Path:
@@ -45,41 +51,48 @@ def home() -> Path:
 class ReleaseInfo(NamedTuple):
     label: str
     path: Path
-    source: str
+    source: str  # the file name imported, or the URL downloaded
     sha256: str
     procedures: int
     modifiers: int
-    effective: str
+    effective: str  # the newest action-effective date in the file
     imported_at: str
 
-    def to_dict(self) -> dict[str, object]:
-        data = self._asdict()
+    def to_dict(self) -> JsonObject:
+        data: JsonObject = {k: v for k, v in self._asdict().items() if k != "path"}
         data["path"] = str(self.path)
+        data["damaged"] = False
         return data
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """A read-only connection to one of our SQLite files, checked to have a meta table."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        conn.execute("SELECT 1 FROM meta LIMIT 1")
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {path}: {exc}", "delete the file and import again") from None
-    return conn
+class DamagedRelease(NamedTuple):
+    label: str  # from the file name
+    path: Path
+    problem: str
+
+    @property
+    def fix(self) -> str:
+        return _fix(self.label)
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "label": self.label,
+            "path": str(self.path),
+            "damaged": True,
+            "problem": self.problem,
+            "fix": self.fix,
+        }
 
 
-def _meta(conn: sqlite3.Connection) -> dict[str, str]:
-    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+def _fix(label: str) -> str:
+    return f"import it again with --replace, or hcpcs data remove {label}"
 
 
-def _select_in(
-    conn: sqlite3.Connection, sql: str, values: Iterable[str]
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of ``sql`` (with one ``{marks}`` placeholder) for ``values``, 500 at a time."""
-    wanted = list(values)
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i : i + 500]
-        yield from conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+def _damaged(path: Path, exc: object) -> StoreError:
+    return StoreError(f"release {path.stem} ({path}) is damaged: {exc}", _fix(path.stem))
+
+
+_CODE_COLUMNS = "code, kind, descriptor, short, admin"
 
 
 class ReleaseDB:
@@ -87,102 +100,100 @@ class ReleaseDB:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.conn = _connect(path)
         try:
-            self.meta = _meta(self.conn)
+            self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            rows = self.conn.execute("SELECT key, value FROM meta").fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(
-                f"{path.name} is damaged ({exc})", "import the release again"
-            ) from None
+            raise _damaged(path, exc) from None
+        self.meta = {str(k): str(v) for k, v in rows}
         if self.meta.get("schema") != SCHEMA_VERSION:
             raise StoreError(
-                f"{path.name} was written by another version of hcpcs", "import the release again"
+                f"release {path.stem} was written by another version of hcpcs", _fix(path.stem)
             )
+        for key in ("label", "source", "sha256", "procedures", "modifiers", "effective"):
+            if key not in self.meta:
+                raise _damaged(path, f"its description lacks '{key}'")
 
     @property
     def label(self) -> str:
         return self.meta["label"]
 
+    @property
+    def effective(self) -> str:
+        return self.meta["effective"]
+
     def info(self) -> ReleaseInfo:
         m = self.meta
-        return ReleaseInfo(
-            m["label"],
-            self.path,
-            m["source"],
-            m["sha256"],
-            int(m["procedures"]),
-            int(m["modifiers"]),
-            m["effective"],
-            m["imported_at"],
-        )
+        try:
+            return ReleaseInfo(
+                m["label"],
+                self.path,
+                m["source"],
+                m["sha256"],
+                int(m["procedures"]),
+                int(m["modifiers"]),
+                m["effective"],
+                m.get("imported_at", ""),
+            )
+        except ValueError as exc:
+            raise _damaged(self.path, exc) from None
+
+    def _query(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise _damaged(self.path, exc) from None
 
     def get(self, code: str) -> Official | None:
-        row = self._query("SELECT data FROM codes WHERE code = ?", (code,)).fetchone()
-        return _official(row[0]) if row else None
+        rows = self._query(f"SELECT {_CODE_COLUMNS} FROM codes WHERE code = ?", (code,))
+        return _official(rows[0]) if rows else None
 
     def get_many(self, codes: Iterable[str]) -> dict[str, Official]:
-        try:
-            rows = list(
-                _select_in(
-                    self.conn,
-                    "SELECT code, data FROM codes WHERE code IN ({marks})",
-                    sorted(set(codes)),
-                )
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"{self.path.name} is damaged ({exc})", "import the release again"
-            ) from None
-        return {code: _official(data) for code, data in rows}
+        wanted = sorted(set(codes))
+        found: dict[str, Official] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {_CODE_COLUMNS} FROM codes WHERE code IN ({marks})"
+            for row in self._query(sql, chunk):
+                official = _official(row)
+                found[official.code] = official
+        return found
 
     def codes(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT code FROM codes ORDER BY code")]
-
-    def summaries(self) -> dict[str, tuple[str, str, str | None, str]]:
-        """code -> (long, short, termination date, kind), for every code."""
-        rows = self._query("SELECT code, long, short, term, kind FROM codes")
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+        return [str(r[0]) for r in self._query("SELECT code FROM codes ORDER BY code")]
 
     def all(self) -> Iterator[Official]:
-        for (data,) in self._query("SELECT data FROM codes ORDER BY code"):
-            yield _official(data)
+        for row in self._query(f"SELECT {_CODE_COLUMNS} FROM codes ORDER BY code"):
+            yield _official(row)
 
-    def _query(self, sql: str, args: Sequence[object] = ()) -> sqlite3.Cursor:
-        try:
-            return self.conn.execute(sql, args)
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"{self.path.name} is damaged ({exc})", "import the release again"
-            ) from None
+    def rows(self) -> list[Doc]:
+        """Every code as a search index row."""
+        from .index import Doc
 
-
-# Officials are stored as one delimited string: decoding it needs no json import, and every
-# lookup of a release code decodes one.
-_FS, _IS = "\x1f", "\x1e"
-_OPTIONAL_FIELDS = {name for name, hint in Official.__annotations__.items() if "None" in str(hint)}
+        sql = "SELECT code, kind, descriptor, short, add_date, termination_date FROM codes"
+        return [
+            Doc(str(c), str(k), str(d), str(s), a if a else None, t if t else None)  # type: ignore[arg-type]
+            for c, k, d, s, a, t in self._query(sql)
+        ]
 
 
-def _encode_official(entry: Official) -> str:
-    parts: list[str] = []
-    value: Any
-    for name, value in zip(Official._fields, entry, strict=True):
-        if name in _TUPLE_FIELDS:
-            parts.append(_IS.join(value))
-        else:
-            parts.append(value or "")
-    return _FS.join(parts)
+def _official(row: Sequence[object]) -> Official:
+    code, kind, descriptor, short, admin = (str(v) for v in row)
+    return from_stored(code, kind, descriptor, short, admin)
 
 
-def _official(data: str) -> Official:
-    values: list[Any] = []
-    for name, raw in zip(Official._fields, data.split(_FS), strict=True):
-        if name in _TUPLE_FIELDS:
-            values.append(tuple(raw.split(_IS)) if raw else ())
-        elif name in _OPTIONAL_FIELDS:
-            values.append(raw or None)
-        else:
-            values.append(raw)
-    return Official(*values)
+def _safe(label: str) -> str:
+    return "".join(ch for ch in label if ch.isascii() and (ch.isalnum() or ch in "-_.")).strip(".")
+
+
+def check_label(label: str) -> str:
+    if not label or _safe(label) != label or len(label) > MAX_LABEL:
+        raise ReleaseError(
+            f"bad release label '{label[:MAX_LABEL]}'",
+            f"use up to {MAX_LABEL} letters, digits, '-', '_' or '.'",
+        )
+    return label
 
 
 class Store:
@@ -199,29 +210,52 @@ class Store:
     def cache_dir(self) -> Path:
         return self.root / "cache"
 
-    def release_paths(self) -> list[Path]:
-        try:
-            return sorted(
-                p for p in self.releases_dir.glob("*.sqlite") if not p.name.startswith(".")
-            )
-        except OSError:
-            return []
-
     @cached_property
-    def releases(self) -> list[ReleaseInfo]:
-        """Every usable release, oldest first (a damaged file is skipped, not fatal)."""
-        infos = []
-        for path in self.release_paths():
-            try:
-                infos.append(ReleaseDB(path).info())
-            except (StoreError, KeyError, ValueError):
+    def _scan(self) -> tuple[list[ReleaseInfo], list[DamagedRelease]]:
+        infos: list[ReleaseInfo] = []
+        damaged: list[DamagedRelease] = []
+        try:
+            names = sorted(os.listdir(self.releases_dir))
+        except FileNotFoundError:
+            return [], []
+        except OSError as exc:
+            raise DataIOError(f"cannot read {self.releases_dir}: {exc.strerror or exc}") from None
+        if any(n.startswith(".import-") for n in names):
+            self.clean_leftovers()
+        for name in names:
+            if name.startswith(".") or not name.endswith(".sqlite"):
                 continue
-        return sorted(infos, key=lambda i: (i.effective, i.imported_at, i.label))
+            path = self.releases_dir / name
+            try:
+                db = ReleaseDB(path)
+                infos.append(db.info())
+                db.conn.close()
+            except StoreError as exc:
+                damaged.append(DamagedRelease(path.stem, path, exc.message))
+        infos.sort(key=lambda i: (i.effective, i.imported_at, i.label))
+        return infos, damaged
+
+    @property
+    def releases(self) -> list[ReleaseInfo]:
+        """Every readable release, oldest first."""
+        return self._scan[0]
+
+    @property
+    def damaged(self) -> list[DamagedRelease]:
+        return self._scan[1]
+
+    def forget(self) -> None:
+        self.__dict__.pop("_scan", None)
 
     def default_label(self) -> str | None:
+        """``$HCPCS_RELEASE``, else the newest release; a damaged release file stops the choice
+        (exit 3) rather than letting an older release or none stand in for it silently."""
         chosen = os.environ.get("HCPCS_RELEASE")
         if chosen:
             return chosen
+        if self.damaged:
+            bad = self.damaged[0]
+            raise StoreError(bad.problem, bad.fix)
         return self.releases[-1].label if self.releases else None
 
     def open(self, label: str | None = None) -> ReleaseDB | None:
@@ -229,68 +263,107 @@ class Store:
         label = label or self.default_label()
         if label is None:
             return None
-        return ReleaseDB(self._path_of(label))
+        return ReleaseDB(self.path_of(label))
 
-    def _path_of(self, label: str) -> Path:
+    def path_of(self, label: str) -> Path:
         """The file of the release held as ``label``; StoreError naming what is held if none."""
-        path = self.releases_dir / f"{_safe(label)}.sqlite"
-        if not _safe(label) or not path.exists():
+        safe = _safe(label)
+        path = self.releases_dir / f"{safe}.sqlite"
+        if not safe or safe != label or not path.exists():
             held = ", ".join(i.label for i in self.releases) or "none"
+            shown = label if safe == label else safe or "?"
             raise StoreError(
-                f"no release labelled '{label}' (held: {held})", "see hcpcs data status"
+                f"no release labelled '{shown[:MAX_LABEL]}' (held: {held})",
+                "see hcpcs data status",
             )
         return path
 
-    # -- import ---------------------------------------------------------------------------
+    # -- writing --------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self, timeout: float = 120.0) -> Iterator[None]:
-        """An exclusive lock on the data directory for writers."""
-        self.root.mkdir(parents=True, exist_ok=True)
+    def lock(self, wait: bool = True, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """An exclusive lock on the data directory for writers. Waits (telling ``on_wait`` once)
+        unless ``wait`` is False, when a held lock raises BusyError at once."""
         try:
-            handle = open(self.root / "import.lock", "a+")  # noqa: SIM115
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / "import.lock", "a+b")  # noqa: SIM115
         except OSError as exc:
-            raise StoreError(f"cannot write to {self.root}: {exc.strerror}") from None
+            raise DataIOError(f"cannot write to {self.root}: {exc.strerror or exc}") from None
         try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no lock, imports are still atomic
-            yield
-            handle.close()
-            return
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
+            deadline = time.monotonic() + LOCK_WAIT
+            told = False
+            while not _try_lock(handle):
+                if not wait:
+                    raise BusyError(
+                        "another hcpcs import is writing to the data directory",
+                        "try again when it ends, or leave out --no-wait to wait for it",
+                    )
+                if not told and on_wait is not None:
+                    on_wait()
+                    told = True
                 if time.monotonic() > deadline:
-                    handle.close()
-                    raise StoreError(
-                        "another hcpcs import is still running", "try again later"
-                    ) from None
+                    raise BusyError("another hcpcs import has held the data directory too long")
                 time.sleep(0.1)
-        try:
-            yield
+            try:
+                yield
+            finally:
+                _unlock(handle)
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
 
+    def clean_leftovers(self) -> None:
+        """Remove temporary files left by killed runs: import files when no import holds the
+        lock, index and download files once they are old enough not to belong to a live run."""
+        now = time.time()
+        with contextlib.suppress(OSError):
+            for path in self.cache_dir.glob(".index-*.tmp"):
+                if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                    path.unlink()
+        try:
+            handle = open(self.root / "import.lock", "a+b")  # noqa: SIM115
+        except OSError:
+            return
+        try:
+            if not _try_lock(handle):
+                return  # an import is running: its files are live
+            try:
+                self._remove_import_temps()
+            finally:
+                _unlock(handle)
+        finally:
+            handle.close()
+
+    def _remove_import_temps(self) -> None:
+        import shutil
+
+        for pattern, folder in ((".import-*.tmp", self.releases_dir), (".download-*", self.root)):
+            with contextlib.suppress(OSError):
+                for path in folder.glob(pattern):
+                    if path.is_dir():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
+
     def import_release(
-        self, parsed: ParsedRelease, replace: bool = False
+        self,
+        parsed: ParsedRelease,
+        replace: bool = False,
+        source: str | None = None,
+        wait: bool = True,
+        on_wait: Callable[[], None] | None = None,
     ) -> tuple[ReleaseInfo, bool]:
-        """Store ``parsed`` atomically; returns (info, changed). Same file twice changes nothing."""
-        label = parsed.label
-        if not label or _safe(label) != label:
-            raise ReleaseError(
-                f"bad release label {label!r}", "use letters, digits, '-', '_' or '.'"
-            )
+        """Store ``parsed`` atomically; returns (info, changed). Same file twice changes nothing.
+
+        ``source`` (a URL) is recorded instead of the file name when the release was downloaded.
+        """
+        label = check_label(parsed.label)
         target = self.releases_dir / f"{label}.sqlite"
-        with self.lock():
-            self._remove_leftovers()
+        with self.lock(wait, on_wait):
+            self._remove_import_temps()
             if target.exists():
                 try:
-                    existing = ReleaseDB(target).info()
+                    existing: ReleaseInfo | None = ReleaseDB(target).info()
                 except StoreError:
-                    existing = None
+                    existing = None  # a damaged file under this label: replace it
                 if existing and existing.sha256 == parsed.sha256:
                     return existing, False
                 if existing and not replace:
@@ -298,118 +371,196 @@ class Store:
                         f"a different release is already held as '{label}'",
                         "choose another --label, or add --replace",
                     )
-            self.releases_dir.mkdir(parents=True, exist_ok=True)
             import tempfile
 
-            fd, tmp_name = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=self.releases_dir)
-            os.close(fd)
+            try:
+                self.releases_dir.mkdir(parents=True, exist_ok=True)
+                fd, tmp_name = tempfile.mkstemp(
+                    prefix=".import-", suffix=".tmp", dir=self.releases_dir
+                )
+                os.close(fd)
+            except OSError as exc:
+                raise _io_error(exc, self.releases_dir) from None
             tmp = Path(tmp_name)
             try:
-                _write_release(tmp, parsed)
+                _write_release(tmp, parsed, source or parsed.source)
+                _read_back(tmp, parsed)
                 os.replace(tmp, target)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            self.__dict__.pop("releases", None)
-        db = ReleaseDB(target)
-        with contextlib.suppress(StoreError, OSError):
-            self.index_for(db)  # build the search index now, not on the first search
-        return db.info(), True
-
-    def remove(self, label: str) -> ReleaseInfo:
-        """Delete a held release and its search index; returns what was removed."""
-        with self.lock():
-            path = self._path_of(label)
-            info = ReleaseDB(path).info()
-            path.unlink()
-            (self.cache_dir / f"index-{info.label}.sqlite").unlink(missing_ok=True)
-            self.__dict__.pop("releases", None)
-        return info
-
-    def _remove_leftovers(self) -> None:
-        # Called under the lock: any temporary file here is from an import that was killed.
-        for tmp in self.releases_dir.glob(".import-*.tmp"):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-
-    # -- search index -----------------------------------------------------------------------
-    def index_for(self, release: ReleaseDB | None, rebuild: bool = False) -> SqliteIndex:
-        """The search index for ``release`` plus the bundled records, rebuilt if stale or damaged
-        (or when ``rebuild`` says a query found it damaged)."""
-        from .search import INDEX_VERSION
-        from .user_records import fingerprint as user_fingerprint
-
-        fingerprint = f"{bundle.fingerprint()}+{user_fingerprint(self.root)}"
-        if release is None:
-            key = f"{INDEX_VERSION}:bundled:{fingerprint}"
-            name = "index-bundled.sqlite"
-        else:
-            key = f"{INDEX_VERSION}:{release.meta['sha256']}:{fingerprint}"
-            name = f"index-{release.label}.sqlite"
-        path = self.cache_dir / name
-        if path.exists() and not rebuild:
-            try:
-                conn = _connect(path)
-                if _meta(conn).get("key") == key:
-                    return SqliteIndex(conn)
-                conn.close()
-            except (StoreError, sqlite3.Error):
-                pass
-        docs, uses = _documents(release, self.root)
-        try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            import tempfile
-
-            fd, tmp_name = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.cache_dir)
-            os.close(fd)
-            tmp = Path(tmp_name)
-            try:
-                _write_index(sqlite3.connect(tmp), docs, key, uses).close()
-                os.replace(tmp, path)
+            except OSError as exc:
+                raise _io_error(exc, self.releases_dir) from None
+            except sqlite3.Error as exc:
+                raise DataIOError(f"cannot write the release: {exc}") from None
             finally:
                 tmp.unlink(missing_ok=True)
-            return SqliteIndex(_connect(path))
+            self.forget()
+        db = ReleaseDB(target)
+        from .index import open_index
+
+        with contextlib.suppress(StoreError, OSError, sqlite3.Error):
+            open_index(self, db)  # build the search index now, not on the first search
+        return db.info(), True
+
+    def remove(self, label: str) -> ReleaseInfo | DamagedRelease:
+        """Delete a held release (readable or damaged) and its search index."""
+        from .index import remove_index
+
+        with self.lock():
+            path = self.path_of(label)
+            removed: ReleaseInfo | DamagedRelease
+            try:
+                removed = ReleaseDB(path).info()
+            except StoreError as exc:
+                removed = DamagedRelease(label, path, exc.message)
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise _io_error(exc, path) from None
+            remove_index(self, label)
+            self.forget()
+        return removed
+
+
+class DataStatus(NamedTuple):
+    """``hcpcs data status``: where data lives, what is held, which release is the default."""
+
+    home: Path
+    default: str | None
+    default_problem: str | None  # why no default can be chosen (a damaged release)
+    bundled_records: int
+    releases: tuple[ReleaseInfo, ...]
+    damaged: tuple[DamagedRelease, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("label", "default", "damaged", "procedures", "modifiers", "effective", "source")
+
+    def table_rows(self) -> list[Row]:
+        rows: list[Row] = [
+            {
+                "label": i.label,
+                "default": i.label == self.default,
+                "damaged": False,
+                "procedures": i.procedures,
+                "modifiers": i.modifiers,
+                "effective": i.effective,
+                "source": i.source,
+            }
+            for i in self.releases
+        ]
+        rows += [
+            {"label": d.label, "default": False, "damaged": True, "source": d.problem}
+            for d in self.damaged
+        ]
+        return rows
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "home": str(self.home),
+            "default": self.default,
+            "default_problem": self.default_problem,
+            "bundled_records": self.bundled_records,
+            "releases": [i.to_dict() for i in self.releases],
+            "damaged": [d.to_dict() for d in self.damaged],
+        }
+
+
+def data_status(store: Store) -> DataStatus:
+    from . import bundle
+
+    try:
+        default, problem = store.default_label(), None
+    except StoreError as exc:
+        default, problem = None, str(exc)
+    return DataStatus(
+        store.root,
+        default,
+        problem,
+        len(bundle.bundled_codes()),
+        tuple(store.releases),
+        tuple(store.damaged),
+    )
+
+
+def _io_error(exc: OSError, where: Path) -> DataIOError:
+    if exc.errno == errno.ENOSPC:
+        return DataIOError(f"the disk is full: cannot write to {where}", "free some space")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return DataIOError(
+            f"cannot write to {where}: {exc.strerror}", "set HCPCS_HOME to a writable folder"
+        )
+    return DataIOError(f"cannot write to {where}: {exc.strerror or exc}")
+
+
+def _try_lock(handle: object) -> bool:
+    fileno = handle.fileno()  # type: ignore[attr-defined]
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fileno, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            return True
         except OSError:
-            # A read-only data directory still serves searches, from an index kept in memory.
-            return SqliteIndex(_write_index(sqlite3.connect(":memory:"), docs, key, uses))
+            return False
+    try:
+        fcntl.flock(fileno, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True  # a file system without locks: imports stay atomic all the same
 
 
-def _safe(label: str) -> str:
-    return "".join(ch for ch in label if ch.isalnum() or ch in "-_.").strip(".")
+def _unlock(handle: object) -> None:
+    fileno = handle.fileno()  # type: ignore[attr-defined]
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fileno, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        return
+    with contextlib.suppress(OSError):
+        fcntl.flock(fileno, fcntl.LOCK_UN)
 
 
-def _write_release(path: Path, parsed: ParsedRelease) -> None:
+def _write_release(path: Path, parsed: ParsedRelease, source: str) -> None:
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         conn.execute(
-            "CREATE TABLE codes (code TEXT PRIMARY KEY, kind TEXT, long TEXT, short TEXT,"
-            " term TEXT, data TEXT)"
+            "CREATE TABLE codes (code TEXT PRIMARY KEY, kind TEXT, descriptor TEXT, short TEXT,"
+            " add_date TEXT, termination_date TEXT, action_effective_date TEXT, action_code TEXT,"
+            " admin TEXT)"
         )
         conn.executemany(
-            "INSERT INTO codes VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO codes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     e.code,
                     e.kind,
-                    e.long_descriptor,
+                    e.descriptor,
                     e.short_descriptor,
+                    e.add_date,
                     e.termination_date,
-                    _encode_official(e),
+                    e.action_effective_date,
+                    e.action_code,
+                    e.admin,
                 )
                 for e in parsed.entries
             ),
         )
-        effective = max((e.action_effective_date or "") for e in parsed.entries)
         meta = {
             "schema": SCHEMA_VERSION,
             "label": parsed.label,
-            "source": parsed.source,
+            "source": source,
             "sha256": parsed.sha256,
             "procedures": str(parsed.procedures),
             "modifiers": str(parsed.modifiers),
-            "effective": effective,
+            "effective": parsed.effective,
             "imported_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
@@ -420,165 +571,17 @@ def _write_release(path: Path, parsed: ParsedRelease) -> None:
         os.fsync(handle.fileno())
 
 
-def _documents(
-    release: ReleaseDB | None, root: Path
-) -> tuple[list[Doc], list[tuple[str, str, str]]]:
-    """The documents to index, and (modifier, code, when it is used) from the records."""
-    from .search import Doc
-    from .user_records import apply, user_codes
-
-    records = {r.code: r for r in bundle.load_all()}
-    for code in user_codes(root):
-        merged, _ = apply(code, records.get(code), root)
-        if merged is not None:
-            records[code] = merged
-    docs: dict[str, Doc] = {}
-    if release is not None:
-        for code, (long, short, term, kind) in release.summaries().items():
-            docs[code] = Doc(code, kind, short, long, term)
-    for code, record in records.items():
-        base = docs.get(code) or Doc(
-            code, "procedure", record.short_descriptor, record.long_descriptor
+def _read_back(path: Path, parsed: ParsedRelease) -> None:
+    """Every code read back from the written file must equal what was parsed."""
+    db = ReleaseDB(path)
+    try:
+        stored = {o.code: o for o in db.all()}
+    finally:
+        db.conn.close()
+    if len(stored) != len(parsed.entries):
+        raise ReleaseError(
+            f"the release did not read back: {len(stored)} of {len(parsed.entries)} codes"
         )
-        extra = record.search_text()
-        fields = {
-            "n": extra["names"],
-            "a": extra["abbreviations"],
-            "k": extra["keywords"],
-            "c": extra["category"],
-            "u": extra["summary"],
-        }
-        docs[code] = Doc(base.code, base.kind, base.short, base.long, base.termination, fields)
-    uses = [(m.code, r.code, m.use) for r in records.values() for m in r.billing.modifiers]
-    return list(docs.values()), uses
-
-
-def _write_index(
-    conn: sqlite3.Connection, docs: list[Doc], key: str, uses: Sequence[tuple[str, str, str]] = ()
-) -> sqlite3.Connection:
-    import json
-
-    from .search import build_index, deletions
-    from .synonyms import load_synonyms
-
-    index = build_index(docs)
-    conn.execute("PRAGMA journal_mode=OFF")
-    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-    conn.execute("CREATE TABLE terms (term TEXT PRIMARY KEY, postings TEXT)")
-    # One-deletion variants of every term, for near-miss lookups by key (no vocabulary scan).
-    conn.execute("CREATE TABLE near (key TEXT, term TEXT)")
-    conn.execute(
-        "CREATE TABLE docs (code TEXT PRIMARY KEY, kind TEXT, short TEXT, long TEXT, term TEXT,"
-        " names TEXT)"
-    )
-    conn.executemany(
-        "INSERT INTO terms VALUES (?, ?)",
-        ((t, ";".join(f"{c} {w} {k}" for c, w, k in p)) for t, p in index.items()),
-    )
-    conn.executemany(
-        "INSERT INTO near VALUES (?, ?)",
-        ((key, term) for term in index if len(term) >= 3 for key in {term} | deletions(term)),
-    )
-    conn.execute("CREATE INDEX near_key ON near (key)")
-    conn.execute("CREATE TABLE modifier_use (modifier TEXT, code TEXT, use TEXT)")
-    conn.executemany("INSERT INTO modifier_use VALUES (?, ?, ?)", uses)
-    conn.execute("CREATE INDEX modifier_use_key ON modifier_use (modifier)")
-    conn.executemany(
-        "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
-        ((d.code, d.kind, d.short, d.long, d.termination, d.fields.get("n", "")) for d in docs),
-    )
-    meta = {
-        "key": key,
-        "terms": str(len(index)),
-        "synonyms": json.dumps(load_synonyms()),
-        "documents": str(len(docs)),
-    }
-    conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-    conn.commit()
-    return conn
-
-
-class SqliteIndex:
-    """A stored search index (implements ``search.IndexReader``)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    @cached_property
-    def _meta(self) -> dict[str, str]:
-        return _meta(self.conn)
-
-    def prefixed(self, term: str, limit: int) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT term FROM terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
-            (term, term + "\uffff", limit),
-        )
-        return [r[0] for r in rows]
-
-    def near(self, term: str) -> list[str]:
-        from .search import deletions
-
-        keys = sorted({term} | deletions(term))
-        marks = ",".join("?" * len(keys))
-        rows = self.conn.execute(f"SELECT DISTINCT term FROM near WHERE key IN ({marks})", keys)
-        return [r[0] for r in rows]
-
-    @cached_property
-    def _synonyms(self) -> dict[str, list[str]]:
-        import json
-
-        data: dict[str, list[str]] = json.loads(self._meta.get("synonyms", "{}"))
-        return data
-
-    def synonyms(self) -> Mapping[str, Sequence[str]]:
-        return self._synonyms
-
-    def postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]:
-        from .search import FIELDS
-
-        out: dict[str, list[tuple[str, float, str]]] = {}
-        sql = "SELECT term, postings FROM terms WHERE term IN ({marks})"
-        for term, raw in _select_in(self.conn, sql, terms):
-            rows = []
-            for item in raw.split(";"):
-                code, weight, key = item.split(" ")
-                rows.append((code, float(weight), key if key in FIELDS else "l"))
-            out[term] = rows
-        return out
-
-    def docs(self, codes: Iterable[str]) -> dict[str, Doc]:
-        from .search import Doc
-
-        sql = "SELECT code, kind, short, long, term, names FROM docs WHERE code IN ({marks})"
-        return {
-            code: Doc(code, kind, short, long, term, {"n": names} if names else {})
-            for code, kind, short, long, term, names in _select_in(self.conn, sql, codes)
-        }
-
-    def listing(
-        self, prefix: str, kind: str | None = "procedure", limit: int | None = None
-    ) -> list[tuple[str, str, str | None]]:
-        """(code, short descriptor, termination date) of codes starting with ``prefix``, in order."""
-        sql = "SELECT code, short, term FROM docs WHERE code >= ? AND code < ?"
-        args: list[object] = [prefix, prefix + "\uffff"]
-        if kind:
-            sql += " AND kind = ?"
-            args.append(kind)
-        sql += " ORDER BY code"
-        if limit:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return [(c, s, t) for c, s, t in self.conn.execute(sql, args)]
-
-    def modifier_uses(self, modifier: str) -> list[tuple[str, str]]:
-        """(code, when it is used) for the bundled records that list ``modifier``."""
-        rows = self.conn.execute(
-            "SELECT code, use FROM modifier_use WHERE modifier = ? ORDER BY code", (modifier,)
-        )
-        return [(c, u) for c, u in rows]
-
-    def codes_between(self, low: str, high: str) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT code FROM docs WHERE code >= ? AND code <= ? ORDER BY code", (low, high)
-        )
-        return [r[0] for r in rows]
+    for entry in parsed.entries:
+        if stored.get(entry.code) != entry:
+            raise ReleaseError(f"code {entry.code} did not read back as it was written")

@@ -1,0 +1,199 @@
+"""Words for search: the one tokenizer and stemmer that the index and every query share.
+
+- Lower case, letters and digits; small function words dropped; plurals folded (``therapies``,
+  ``boxes``, ``lenses``, ``feet``).
+- A hyphenated word with a bound prefix is one word (``sub-acute``, ``semi-electric``,
+  ``non-emergency``), so a query for ``acute`` is not credited inside ``sub-acute``; other hyphenated
+  words (``wheelchair-mounted``, ``x-ray``) are their parts and, in the index, also the joined word.
+- ``analyze`` marks, for a descriptor, the words of its head (before the first comma, semicolon,
+  parenthesis or "for", "with", "per"...) and the words inside a negation ("without ...",
+  "other than ...", "except ...") up to the next punctuation: those never earn credit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "e",
+        "each",
+        "etc",
+        "for",
+        "from",
+        "g",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "other",
+        "per",
+        "s",
+        "than",
+        "the",
+        "to",
+        "via",
+        "with",
+        "any",
+        "include",
+        "includes",
+        "including",
+    ]
+)
+# First parts that make one word with what follows ("non-emergency" is not "emergency").
+BOUND_PREFIXES = frozenset(
+    [
+        "non",
+        "sub",
+        "semi",
+        "pre",
+        "post",
+        "anti",
+        "multi",
+        "bi",
+        "tri",
+        "uni",
+        "intra",
+        "inter",
+        "extra",
+        "hemi",
+        "hyper",
+        "hypo",
+        "micro",
+        "mini",
+        "ultra",
+        "pseudo",
+        "quasi",
+        "re",
+        "co",
+        "de",
+        "un",
+        "trans",
+        "peri",
+        "para",
+        "poly",
+        "mono",
+    ]
+)
+_IRREGULAR = {
+    "lenses": "lens",
+    "feet": "foot",
+    "teeth": "tooth",
+    "children": "child",
+    "women": "woman",
+    "men": "man",
+    "mice": "mouse",
+    "geese": "goose",
+    "indices": "index",
+    "appendices": "appendix",
+    "vertebrae": "vertebra",
+    "buses": "bus",
+    "gases": "gas",
+    "biases": "bias",
+    "canvases": "canvas",
+}
+_KEEP_S = ("ss", "us", "is", "ous", "sis", "xis", "ics")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Where a descriptor's head ends, and what starts a negated stretch.
+_BREAK = re.compile(r"[,;:()\[\]]")
+_HEAD_END = frozenset(
+    ["for", "with", "per", "used", "includes", "including", "when", "that", "which"]
+)
+_NEGATION = re.compile(r"\b(?:without|other than|except|excluding|excludes)\b")
+_WITH_OR_WITHOUT = re.compile(r"\bwith or without\b")
+
+
+def stem(word: str) -> str:
+    """A light plural stemmer: services -> service, therapies -> therapy, boxes -> box."""
+    irregular = _IRREGULAR.get(word)
+    if irregular:
+        return irregular
+    if len(word) <= 3 or word[-1] != "s" or word[-2:].isdigit():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith(("ches", "shes", "xes", "zzes")):
+        return word[:-2]
+    if word.endswith(_KEEP_S):
+        return word
+    return word[:-1]
+
+
+def _split(compound: str) -> tuple[str, list[str]]:
+    """(joined word, its parts) for a hyphenated word; a plain word is its own part."""
+    parts = compound.split("-")
+    return "".join(parts), parts
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word stems of ``text``, function words dropped (the query side's words)."""
+    out: list[str] = []
+    for compound in _WORD.findall(text.lower()):
+        joined, parts = _split(compound)
+        if len(parts) > 1 and parts[0] in BOUND_PREFIXES:
+            out.append(stem(joined))
+            continue
+        out.extend(stem(p) for p in parts if p not in STOPWORDS)
+    return out
+
+
+class Token(NamedTuple):
+    term: str
+    position: int  # order among the kept words
+    head: bool  # in the descriptor's head (names the item)
+    negated: bool  # inside "without ...", "other than ..." (earns no credit)
+
+
+def analyze(text: str) -> tuple[list[Token], list[str]]:
+    """A descriptor's tokens with head and negation marks, and the extra joined words of its
+    ordinary hyphenated compounds (``x-ray`` -> ``xray``), which the index also holds."""
+    lower = _WITH_OR_WITHOUT.sub("with", text.lower())
+    tokens: list[Token] = []
+    extra: list[str] = []
+    head = True
+    position = 0
+    # Clauses split at punctuation; a negation word negates the rest of its clause.
+    for clause_index, clause in enumerate(_BREAK.split(lower)):
+        if clause_index:
+            head = head and not tokens  # the head is what comes before the first break
+        negation = _NEGATION.search(clause)
+        cut = negation.start() if negation else len(clause)
+        for match in _WORD.finditer(clause):
+            compound = match.group()
+            negated = match.start() >= cut
+            joined, parts = _split(compound)
+            if len(parts) > 1 and parts[0] in BOUND_PREFIXES:
+                words = [joined]
+            else:
+                words = [p for p in parts if p not in STOPWORDS]
+                if len(parts) > 1:
+                    extra.append(stem(joined))
+            if head and compound in _HEAD_END and tokens:
+                head = False
+            for word in words:
+                if word in STOPWORDS:
+                    continue
+                tokens.append(Token(stem(word), position, head, negated))
+                position += 1
+    return tokens, extra
+
+
+def head_noun(tokens: list[Token]) -> str | None:
+    """The last word of a descriptor's head: what the code is ('Commode chair, ...' -> chair)."""
+    heads = [t.term for t in tokens if t.head and not t.negated]
+    return heads[-1] if heads else None
