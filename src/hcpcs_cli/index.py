@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -28,14 +29,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from . import bundle
 from .status import record_is_newer
-from .tokens import analyze, head_noun, tokenize
+from .tokens import analyze, roles, tokenize
 
 if TYPE_CHECKING:
     from .records import Record
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "10"
+INDEX_VERSION = "11"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -66,9 +67,12 @@ class Doc(NamedTuple):
     add_date: str | None = None
     termination_date: str | None = None
     in_release: bool = True
-    names: str = ""  # a record's common names, for phrase checks
+    names: str = ""  # a record's common names and the lexicon's lay terms, "|"-separated
     item_type: str = ""  # accessory, replacement, add-on, ... ('' for a main item)
     length: int = 0  # descriptor words (for ties: a query covering more of it ranks first)
+    head: str = ""  # the descriptor's head noun ('Commode chair, ...' -> chair)
+    modifiers: str = ""  # the other words of its head phrase, space-separated
+    objects: str = ""  # the words of what the item is for or part of ('... for insulin pump')
 
 
 class Posting(NamedTuple):
@@ -138,11 +142,26 @@ ITEM_PRIOR = {
 }
 
 
+_WHOLE_TEXT_TYPES = frozenset({"add-on", "not otherwise classified", "noncovered"})
+_INCLUSION = re.compile(r"^\s*(?:includes|including|e\.g|with or without|such as)\b")
+
+
 def item_type(descriptor: str) -> str:
-    """What kind of item a descriptor names, when it is not the main item itself."""
+    """What kind of item a descriptor names, when it is not the main item itself.
+
+    Add-on, not-otherwise-classified and noncovered markers count anywhere; the others only in
+    the head clause or a short trailing qualifier (', replacement only'), never inside a list of
+    what the item includes ('... includes container, contents, supplies')."""
     lower = f" {descriptor.lower()}"
+    clauses = re.split(r"[,;:()]", lower)
+    named = " ".join(
+        c
+        for i, c in enumerate(clauses)
+        if not _INCLUSION.match(c) and (i == 0 or len(c.split()) <= 3)
+    )
     for name, markers, _ in ITEM_TYPES:
-        if any(marker in lower for marker in markers):
+        text = lower if name in _WHOLE_TEXT_TYPES else f" {named} "
+        if any(marker in text for marker in markers):
             return name
     return ""
 
@@ -203,7 +222,7 @@ def build_postings(sources: Sequence[Source]) -> dict[str, list[Posting]]:
                 tokens, extra = analyze(text)
                 # The head noun names the item; short descriptors are clipped labels, so only the
                 # long descriptor's head counts.
-                noun = head_noun(tokens) if key == "l" else None
+                noun = roles(text).head if key == "l" else None
                 kept = [(t.term, t.position, t.term == noun) for t in tokens if not t.negated]
                 kept += [(term, len(tokens), False) for term in extra]
                 size = len(tokens)
@@ -283,7 +302,7 @@ def gather(release: ReleaseDB | None, records: Mapping[str, Record]) -> Built:
                 record.termination_date,
                 in_release=release is None,
             )
-        rows[code] = base._replace(names=" | ".join(record.common_names))
+        rows[code] = base._replace(names=" | ".join((*record.common_names, *record.abbreviations)))
         extra[code].update(
             {
                 "n": " | ".join(record.common_names),
@@ -296,16 +315,20 @@ def gather(release: ReleaseDB | None, records: Mapping[str, Record]) -> Built:
     procedures = {c: d for c, d in rows.items() if d.kind == "procedure"}
     texts: dict[str, list[list[str]]] = {}
     for code, doc in procedures.items():
-        tokens, _ = analyze(doc.descriptor)
         texts[code] = [
-            [t.term for t in tokens if not t.negated],
-            tokenize(doc.short_descriptor),
+            lexicon.match_words(doc.descriptor),
+            lexicon.match_words(doc.short_descriptor),
         ]
     matcher = lexicon.Matcher(texts)
     entries, _ = lexicon.load()
     compiled = lexicon.compile_lexicon(entries, matcher)
     for code, terms in compiled.attached.items():
         extra[code]["x"] = " | ".join(terms)
+        if code in rows:
+            names = rows[code].names
+            rows[code] = rows[code]._replace(
+                names=f"{names} | {extra[code]['x']}" if names else extra[code]["x"]
+            )
     if release is not None:
         mined = abbreviations.mine(
             (d.descriptor, d.short_descriptor) for d in procedures.values() if d.in_release
@@ -318,7 +341,14 @@ def gather(release: ReleaseDB | None, records: Mapping[str, Record]) -> Built:
         if doc.kind == "procedure":
             fields["t"] = heading(code)
         tokens, _ = analyze(doc.descriptor)
-        row = doc._replace(item_type=item_type(doc.descriptor), length=len(tokens))
+        parts = roles(doc.descriptor)
+        row = doc._replace(
+            item_type=item_type(doc.descriptor),
+            length=len(tokens),
+            head=parts.head,
+            modifiers=" ".join(sorted(parts.modifiers)),
+            objects=" ".join(sorted(parts.objects)),
+        )
         sources.append(Source(row, fields))
     uses = [
         (m.code, r.code, m.meaning, m.use) for r in records.values() for m in r.billing.modifiers
@@ -338,7 +368,7 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
     conn.execute(
         "CREATE TABLE docs (code TEXT PRIMARY KEY, kind TEXT, descriptor TEXT, short TEXT,"
         " add_date TEXT, termination_date TEXT, in_release INTEGER, names TEXT, item_type TEXT,"
-        " length INTEGER)"
+        " length INTEGER, head TEXT, modifiers TEXT, objects TEXT)"
     )
     conn.execute("CREATE TABLE modifier_use (modifier TEXT, code TEXT, meaning TEXT, use TEXT)")
     # Postings are stored as text: "code weight field head;..." (codes and fields hold no spaces).
@@ -366,7 +396,7 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
     conn.executemany("INSERT INTO modifier_use VALUES (?, ?, ?, ?)", built.uses)
     conn.execute("CREATE INDEX modifier_use_key ON modifier_use (modifier)")
     conn.executemany(
-        "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (
                 d.code,
@@ -379,6 +409,9 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
                 d.names,
                 d.item_type,
                 d.length,
+                d.head,
+                d.modifiers,
+                d.objects,
             )
             for d in (s.doc for s in built.sources)
         ),
@@ -406,7 +439,8 @@ def _select_in(
 
 
 def _doc(row: Sequence[object]) -> Doc:
-    code, kind, descriptor, short, add, term, in_release, names, item, length = row
+    code, kind, descriptor, short, add, term, in_release, names, item, length = row[:10]
+    head, modifiers, objects = row[10:13]
     return Doc(
         str(code),
         str(kind),
@@ -418,12 +452,15 @@ def _doc(row: Sequence[object]) -> Doc:
         str(names or ""),
         str(item or ""),
         int(length) if isinstance(length, int) else 0,
+        str(head or ""),
+        str(modifiers or ""),
+        str(objects or ""),
     )
 
 
 _DOC_COLUMNS = (
-    "code, kind, descriptor, short, add_date, termination_date, in_release, names,"
-    " item_type, length"
+    "code, kind, descriptor, short, add_date, termination_date, in_release, names, item_type,"
+    " length, head, modifiers, objects"
 )
 
 

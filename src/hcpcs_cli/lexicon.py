@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from . import bundle
 from .errors import RecordError
-from .tokens import tokenize
+from .tokens import analyze, tokenize
 
 BROAD = 60
 
@@ -88,9 +88,19 @@ def load(paths: Iterable[Path] | None = None) -> tuple[list[Entry], list[RecordE
     return entries, problems
 
 
+_NEGATION_CUES = frozenset({"without", "except", "excluding", "excludes", "other", "than"})
+
+
+def match_words(text: str) -> list[str]:
+    """Words for matching wordings to descriptors: a word inside a negation is marked ('!barrier'
+    for 'without barrier'), so that 'barrier' never matches it and 'without barrier' only does."""
+    tokens, _ = analyze(text)
+    return [f"!{t.term}" if t.negated else t.term for t in tokens if t.term not in _NEGATION_CUES]
+
+
 def wording_parts(wording: str) -> list[list[str]]:
     """A wording as its parts' words (``a b + c`` -> [[a, b], [c]]); empty parts dropped."""
-    return [words for words in (tokenize(p) for p in wording.split("+")) if words]
+    return [words for words in (match_words(p) for p in wording.split("+")) if words]
 
 
 def _contains(words: Sequence[str], part: Sequence[str]) -> bool:

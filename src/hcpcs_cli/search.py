@@ -38,8 +38,11 @@ NOISE_FLOOR = 0.15  # results under this share of the best score are noise
 MIN_COVERAGE = 0.3  # a result must match at least this share of what the query asks
 PREFIX_LIMIT = 60
 PHRASE_BONUS = 1.3
+EXACT_NAME_BONUS = 1.4
 PAIR_BONUS = 1.1
 HEAD_BONUS = 1.2
+OBJECT_FACTOR = 0.8
+MODIFIER_FACTOR = 0.9
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -482,6 +485,8 @@ def _rescore(
     docs = reader.docs(leaders)
     phrase = " ".join(words)
     last = len(concepts) - 1
+    # The query's head noun: the terms its last concept stands for (as typed, or its synonyms').
+    head_terms = {t for alternative in concepts[last].alternatives for t in alternative}
     for code in leaders:
         score, _ = results[code]
         doc = docs.get(code)
@@ -489,17 +494,29 @@ def _rescore(
             continue
         notes: list[str] = []
         if len(words) > 1:
-            texts = [doc.descriptor, doc.short_descriptor, doc.names]
-            token_lists = [tokenize(t) for t in texts]
-            if any(phrase in " ".join(tokens) for tokens in token_lists):
-                score *= PHRASE_BONUS
-                notes.append("whole phrase found together")
-            elif any(_adjacent_pair(words, tokens) for tokens in token_lists):
-                score *= PAIR_BONUS
-                notes.append("two query words found side by side")
-        if last in heads.get(code, ()) and doc.kind == "procedure":
-            score *= HEAD_BONUS
-            notes.append("the query's last word names the item (descriptor head)")
+            names = [n.strip() for n in doc.names.split("|")]
+            if phrase in {" ".join(tokenize(n)) for n in names if n}:
+                score *= EXACT_NAME_BONUS
+                notes.append("the query is a name of this item (record or lexicon)")
+            else:
+                texts = [doc.descriptor, doc.short_descriptor, *names]
+                token_lists = [tokenize(t) for t in texts]
+                if any(phrase in " ".join(tokens) for tokens in token_lists):
+                    score *= PHRASE_BONUS
+                    notes.append("whole phrase found together")
+                elif any(_adjacent_pair(words, tokens) for tokens in token_lists):
+                    score *= PAIR_BONUS
+                    notes.append("two query words found side by side")
+        if doc.kind == "procedure" and doc.head:
+            if doc.head in head_terms or last in heads.get(code, ()):
+                score *= HEAD_BONUS
+                notes.append("the query's last word names the item (descriptor head)")
+            elif head_terms & set(doc.objects.split()):
+                score *= OBJECT_FACTOR
+                notes.append(f"names a {doc.head} for the item asked for, not the item")
+            elif head_terms & set(doc.modifiers.split()):
+                score *= MODIFIER_FACTOR
+                notes.append(f"names a kind of {doc.head}, not the item asked for")
         if doc.item_type and not asks_for(doc.item_type, words):
             score *= ITEM_PRIOR.get(doc.item_type, 1.0)
             notes.append(f"ranked below the item itself: {doc.item_type}")

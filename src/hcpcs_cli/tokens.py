@@ -110,8 +110,10 @@ _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Where a descriptor's head ends, and what starts a negated stretch.
 _BREAK = re.compile(r"[,;:()\[\]]")
 _HEAD_END = frozenset(
-    ["for", "with", "per", "used", "includes", "including", "when", "that", "which"]
+    "for with per used includes including when that which to of in on by from".split()
 )
+# Words after which the rest of the first clause names what the item is for, or is part of.
+_OBJECT_START = frozenset("for to with of used in on".split())
 _NEGATION = re.compile(r"\b(?:without|other than|except|excluding|excludes)\b")
 _WITH_OR_WITHOUT = re.compile(r"\bwith or without\b")
 
@@ -191,6 +193,46 @@ def analyze(text: str) -> tuple[list[Token], list[str]]:
                 tokens.append(Token(stem(word), position, head, negated))
                 position += 1
     return tokens, extra
+
+
+class Roles(NamedTuple):
+    """What a descriptor's first clause says the code is: its head noun, the other words of its
+    head phrase, and the words of the phrase the item is for, part of or used with.
+
+    'Infusion set for external insulin pump, needle type' -> head 'set', modifiers {'infusion'},
+    objects {'external', 'insulin', 'pump'}: a query for an insulin pump names the object, not
+    the item.
+    """
+
+    head: str
+    modifiers: frozenset[str]
+    objects: frozenset[str]
+
+
+def _terms(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for compound in words:
+        joined, parts = _split(compound)
+        if len(parts) > 1 and parts[0] in BOUND_PREFIXES:
+            out.append(stem(joined))
+        else:
+            out.extend(stem(p) for p in parts if p not in STOPWORDS)
+    return out
+
+
+def roles(text: str) -> Roles:
+    lower = _WITH_OR_WITHOUT.sub("with", text.lower())
+    clause = next((c for c in _BREAK.split(lower) if _WORD.search(c)), "")
+    negation = _NEGATION.search(clause)
+    if negation:
+        clause = clause[: negation.start()]
+    words = _WORD.findall(clause)
+    cut = next((i for i, w in enumerate(words) if i and w in _HEAD_END), len(words))
+    head_terms = _terms(words[:cut])
+    objects = _terms(words[cut + 1 :]) if cut < len(words) and words[cut] in _OBJECT_START else []
+    if not head_terms:
+        return Roles("", frozenset(), frozenset(objects))
+    return Roles(head_terms[-1], frozenset(head_terms[:-1]), frozenset(objects))
 
 
 def head_noun(tokens: list[Token]) -> str | None:
