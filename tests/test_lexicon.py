@@ -60,9 +60,11 @@ def _official_matcher() -> lexicon.Matcher:
     from hcpcs_cli.release import read_release
 
     texts: dict[str, list[list[str]]] = {}
+    items: dict[str, list[str]] = {}
 
     def add(code: str, long: str, short: str) -> None:
         texts[code] = [lexicon.match_words(long), lexicon.match_words(short)]
+        items[code] = lexicon.item_words(long)
 
     for e in read_release(RELEASE_ZIP).entries:
         if e.kind == "procedure":
@@ -71,10 +73,12 @@ def _official_matcher() -> lexicon.Matcher:
         with open(path, encoding="utf-8") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
                 add(row["code"], row["long_descriptor"], row["short_descriptor"])
-    return lexicon.Matcher(texts)
+    return lexicon.Matcher(texts, items)
 
 
 def test_every_wording_is_found_in_the_official_descriptors(entries) -> None:
+    # Found as the item itself: not only inside a negation ('without ...') or inside what an
+    # accessory serves ('used with ...'), unless the wording says so itself.
     require_shared()
     matcher = _official_matcher()
     missing = [(e.file, e.term, w) for e in entries for w in e.wordings if not matcher.reach(w)]
@@ -96,7 +100,7 @@ def test_specific_wordings_attach_and_broad_ones_become_synonyms() -> None:
         ],
         matcher,
     )
-    assert compiled.attached == {"E0163": ["potty chair"], "E0165": ["potty chair"]}
+    assert compiled.attached == {"E0163": [("potty chair", True)], "E0165": [("potty chair", True)]}
     assert compiled.synonyms == {"shot": [("injection",)]}
     assert [w for _, w in compiled.unmatched] == ["no such words"]
 
@@ -107,3 +111,20 @@ def test_a_wording_matches_a_negation_only_as_a_negation() -> None:
     assert matcher.reach("pouch + barrier") == []
     assert matcher.reach("drainable") == ["A5061"]
     assert matcher.reach("drainable + without barrier") == ["A5061"]
+
+
+def test_a_lay_name_of_an_item_never_lands_on_its_accessories() -> None:
+    texts = {
+        code: [lexicon.match_words(text), []]
+        for code, text in {
+            "E0600": "Respiratory suction pump, home model, portable or stationary, electric",
+            "A7002": "Tubing, used with suction pump, each",
+        }.items()
+    }
+    items = {
+        "E0600": lexicon.item_words("Respiratory suction pump, home model"),
+        "A7002": lexicon.item_words("Tubing, used with suction pump, each"),
+    }
+    matcher = lexicon.Matcher(texts, items)
+    assert matcher.reach("suction pump") == ["E0600"]
+    assert matcher.reach("tubing, used with suction pump") == ["A7002"]

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "11"
+INDEX_VERSION = "16"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -48,6 +48,7 @@ FIELDS: dict[str, tuple[float, str, float]] = {
     "c": (0.3, "record category", 0.4),
     "u": (0.25, "record summary", 0.3),
     "x": (0.9, "lexicon", 0.85),
+    "y": (0.9, "lexicon (of another section, or past the head)", 0.7),
     "b": (1.0, "abbreviation mined from the release", 0.9),
     "t": (0.3, "section heading", 0.35),
 }
@@ -143,7 +144,9 @@ ITEM_PRIOR = {
 
 
 _WHOLE_TEXT_TYPES = frozenset({"add-on", "not otherwise classified", "noncovered"})
-_INCLUSION = re.compile(r"^\s*(?:includes|including|e\.g|with or without|such as)\b")
+# Clauses that list what an item includes, or say whom it is for ('For diabetics only'): they do
+# not say what kind of item it is.
+_INCLUSION = re.compile(r"^\s*(?:includes|including|e\.g|with or without|such as|for)\b")
 
 
 def item_type(descriptor: str) -> str:
@@ -223,7 +226,11 @@ def build_postings(sources: Sequence[Source]) -> dict[str, list[Posting]]:
                 # The head noun names the item; short descriptors are clipped labels, so only the
                 # long descriptor's head counts.
                 noun = roles(text).head if key == "l" else None
-                kept = [(t.term, t.position, t.term == noun) for t in tokens if not t.negated]
+                # A negated word is filed as '!word': only a query that negates it finds it.
+                kept = [
+                    (f"!{t.term}" if t.negated else t.term, t.position, t.term == noun)
+                    for t in tokens
+                ]
                 kept += [(term, len(tokens), False) for term in extra]
                 size = len(tokens)
             else:
@@ -314,21 +321,28 @@ def gather(release: ReleaseDB | None, records: Mapping[str, Record]) -> Built:
         )
     procedures = {c: d for c, d in rows.items() if d.kind == "procedure"}
     texts: dict[str, list[list[str]]] = {}
+    items: dict[str, list[str]] = {}
+    heads: dict[str, list[str]] = {}
     for code, doc in procedures.items():
         texts[code] = [
             lexicon.match_words(doc.descriptor),
             lexicon.match_words(doc.short_descriptor),
         ]
-    matcher = lexicon.Matcher(texts)
+        items[code] = lexicon.item_words(doc.descriptor)
+        heads[code] = lexicon.head_words(doc.descriptor)
+    matcher = lexicon.Matcher(texts, items, heads)
     entries, _ = lexicon.load()
     compiled = lexicon.compile_lexicon(entries, matcher)
-    for code, terms in compiled.attached.items():
-        extra[code]["x"] = " | ".join(terms)
+    for code, attached in compiled.attached.items():
+        for key, home in (("x", True), ("y", False)):
+            terms = [t for t, h in attached if h == home]
+            if terms:
+                extra[code][key] = " | ".join(terms)
         if code in rows:
+            lay = " | ".join(t for t, _ in attached)
             names = rows[code].names
-            rows[code] = rows[code]._replace(
-                names=f"{names} | {extra[code]['x']}" if names else extra[code]["x"]
-            )
+            rows[code] = rows[code]._replace(names=f"{names} | {lay}" if names else lay)
+
     if release is not None:
         mined = abbreviations.mine(
             (d.descriptor, d.short_descriptor) for d in procedures.values() if d.in_release
@@ -385,7 +399,7 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
         (
             (_key_hash(k), i)
             for i, term in enumerate(ordered)
-            if len(term) >= 3
+            if len(term) >= 3 and not term.startswith("!")
             for k in near_keys(term)
         ),
     )

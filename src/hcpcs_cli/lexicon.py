@@ -14,6 +14,7 @@ The lexicon is compiled into the search index when it is built (at import), neve
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -30,6 +31,7 @@ class Entry(NamedTuple):
     term: str  # the lay term as written
     wordings: tuple[str, ...]  # official wordings
     file: str  # the lexicon file it comes from
+    sections: tuple[str, ...] = ()  # the Level II sections (first letters) the file describes
 
 
 def _toml_loads(text: str, path: Path) -> dict[str, object]:
@@ -65,13 +67,15 @@ def load_file(path: Path) -> list[Entry]:
     terms = data.get("terms")
     if not isinstance(terms, dict):
         raise RecordError(str(path), "a lexicon file needs a [terms] table")
+    section = data.get("section", ())
+    sections = tuple(section) if isinstance(section, list) else (str(section),) if section else ()
     entries = []
     for term, wordings in terms.items():
         if isinstance(wordings, str):
             wordings = [wordings]
         if not isinstance(wordings, list) or not all(isinstance(w, str) for w in wordings):
             raise RecordError(str(path), f"{term!r} must map to a list of strings")
-        entries.append(Entry(term, tuple(wordings), path.name))
+        entries.append(Entry(term, tuple(wordings), path.name, sections))
     return entries
 
 
@@ -88,14 +92,28 @@ def load(paths: Iterable[Path] | None = None) -> tuple[list[Entry], list[RecordE
     return entries, problems
 
 
-_NEGATION_CUES = frozenset({"without", "except", "excluding", "excludes", "other", "than"})
-
-
 def match_words(text: str) -> list[str]:
     """Words for matching wordings to descriptors: a word inside a negation is marked ('!barrier'
     for 'without barrier'), so that 'barrier' never matches it and 'without barrier' only does."""
-    tokens, _ = analyze(text)
-    return [f"!{t.term}" if t.negated else t.term for t in tokens if t.term not in _NEGATION_CUES]
+    return [f"!{t.term}" if t.negated else t.term for t in analyze(text)[0]]
+
+
+def head_words(text: str) -> list[str]:
+    """``match_words`` of the descriptor's head clause: its first clause, and the next one too
+    when the first is a single word ('Injection, ondansetron hydrochloride, ...')."""
+    clauses = [c for c in re.split(r"[,;:()\[\]]", text) if c.strip()]
+    head = clauses[:2] if clauses and len(clauses[0].split()) <= 1 else clauses[:1]
+    return match_words(", ".join(head))
+
+
+def item_words(text: str) -> list[str]:
+    """The same words with those naming what an accessory or supply serves marked ('~pump' in
+    'Tubing, used with suction pump'): a wording must match at least once outside them, so that
+    a lay name of the pump never lands on its tubing."""
+    return [
+        f"!{t.term}" if t.negated else f"~{t.term}" if t.object else t.term
+        for t in analyze(text)[0]
+    ]
 
 
 def wording_parts(wording: str) -> list[list[str]]:
@@ -113,11 +131,22 @@ def _contains(words: Sequence[str], part: Sequence[str]) -> bool:
 
 
 class Matcher:
-    """Finds the codes whose descriptor words contain a wording, through an inverted index."""
+    """Finds the codes whose descriptor words contain a wording, through an inverted index.
 
-    def __init__(self, texts: Mapping[str, Sequence[Sequence[str]]]) -> None:
-        # code -> its word sequences (descriptor, short descriptor)
+    ``texts``: code -> its word sequences (``match_words`` of the descriptor and short
+    descriptor); ``items`` (optional): code -> the descriptor's ``item_words``. With ``items``, a
+    wording matches only if one of its parts falls outside what the item serves.
+    """
+
+    def __init__(
+        self,
+        texts: Mapping[str, Sequence[Sequence[str]]],
+        items: Mapping[str, Sequence[str]] | None = None,
+        heads: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.texts = texts
+        self.items = items or {}
+        self.heads = heads or {}
         self.by_word: dict[str, set[str]] = {}
         for code, sequences in texts.items():
             for words in sequences:
@@ -135,17 +164,36 @@ class Matcher:
             code
             for code in candidates
             if all(any(_contains(seq, part) for seq in self.texts[code]) for part in parts)
+            and self._names_the_item(code, parts, wording)
         )
+
+    def in_head(self, code: str, wording: str) -> bool:
+        """Whether the wording starts in the descriptor's head clause (what the code is), not
+        only further on ('Electrocardiogram, ...; performed as a screening for the initial
+        preventive physical examination' is an ECG, not the examination)."""
+        head = self.heads.get(code)
+        return head is None or any(part[0] in head for part in wording_parts(wording))
+
+    def _names_the_item(self, code: str, parts: list[list[str]], wording: str) -> bool:
+        item = self.items.get(code)
+        if item is None or not any(w.startswith("~") for w in item):
+            return True
+        if any(w.startswith("~") for w in item_words(wording)):
+            return True  # the wording itself names an accessory ('tubing, used with ...')
+        return any(_contains(item, part) for part in parts)
 
 
 class Compiled(NamedTuple):
-    attached: dict[str, list[str]]  # code -> lay terms attached to it
+    # code -> lay terms attached to it, each with whether it names the code's own item: its file
+    # describes the code's section ('zofran' from the drugs file on a J code, not on a G quality
+    # measure) and its wording is in the descriptor's head clause
+    attached: dict[str, list[tuple[str, bool]]]
     synonyms: dict[str, list[tuple[str, ...]]]  # query phrase -> official word sequences
     unmatched: list[tuple[Entry, str]]  # wordings no descriptor contains
 
 
 def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
-    attached: dict[str, list[str]] = {}
+    attached: dict[str, list[tuple[str, bool]]] = {}
     synonyms: dict[str, list[tuple[str, ...]]] = {}
     unmatched: list[tuple[Entry, str]] = []
     for entry in entries:
@@ -164,6 +212,9 @@ def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
             else:
                 for code in codes:
                     terms = attached.setdefault(code, [])
-                    if entry.term not in terms:
-                        terms.append(entry.term)
+                    home = (not entry.sections or code[:1] in entry.sections) and (
+                        matcher.in_head(code, wording)
+                    )
+                    if (entry.term, home) not in terms:
+                        terms.append((entry.term, home))
     return Compiled(attached, synonyms, unmatched)

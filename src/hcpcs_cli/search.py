@@ -19,6 +19,7 @@ postings, so its cost does not grow with the number of codes. How a query is und
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
@@ -28,7 +29,7 @@ from .errors import UsageError
 from .index import FIELDS, ITEM_PRIOR, Doc, Posting, asks_for
 from .results import JsonObject, Row
 from .status import NOT_IN_RELEASE, CodeStatus, judge_dates
-from .tokens import STOPWORDS, analyze, stem, tokenize
+from .tokens import STOPWORDS, analyze, query_terms, roles, stem
 
 MAX_QUERY = 500
 MAX_LIMIT = 500
@@ -42,6 +43,8 @@ EXACT_NAME_BONUS = 1.4
 PAIR_BONUS = 1.1
 HEAD_BONUS = 1.2
 OBJECT_FACTOR = 0.8
+TEMPORARY_PRIOR = 0.92
+SERVED_WEIGHT = 0.5
 MODIFIER_FACTOR = 0.9
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -287,7 +290,7 @@ def osa_distance(a: str, b: str) -> int:
 
 def allowed_edits(term: str) -> int:
     """Typos corrected: none under five letters, one up to seven, two from eight."""
-    if len(term) < 5 or term.isdigit():
+    if len(term) < 5 or term.isdigit() or term.startswith("!"):
         return 0
     return 1 if len(term) < 8 else 2
 
@@ -350,7 +353,7 @@ def _concepts(words: list[str], reader: IndexReader) -> list[_Concept]:
 
 
 def _query_words(query: str) -> list[str]:
-    words = tokenize(query)
+    words = query_terms(query)
     if words:
         return words
     # Only function words were typed ("per diem" without "diem"?): keep them rather than nothing.
@@ -390,8 +393,12 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     heads: dict[str, set[int]] = defaultdict(set)
     weight_sum = 0.0
     weights: list[float] = []
+    # In 'liner for prosthesis' the liner is asked for; the prosthesis only says which liner.
+    served = set(roles(query).objects) if len(concepts) > 1 else set()
     for index_of_concept, concept in enumerate(concepts):
-        best, concept_weight = _score_concept(concept, expansions, postings)
+        best, concept_weight = _score_concept(concept, expansions, postings, reader.size())
+        if served and set(concept.alternatives[0]) <= served:
+            concept_weight *= SERVED_WEIGHT
         weights.append(concept_weight)
         weight_sum += concept_weight
         for code, (value, note, head) in best.items():
@@ -408,17 +415,23 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
         share = value / weight_sum
         coverage[code] = share
         results[code] = (value * (0.25 + 0.75 * share**2), tuple(reasons[code]))
-    _rescore(reader, results, coverage, concepts, words, heads, explain, reasons)
+    _rescore(reader, results, coverage, concepts, words, heads, explain, reasons, query, expansions)
     return results, coverage
+
+
+def _idf(matched: int, size: int) -> float:
+    return math.log(1 + (size - matched + 0.5) / (matched + 0.5))
 
 
 def _score_concept(
     concept: _Concept,
     expansions: Mapping[str, Mapping[str, tuple[float, str]]],
     postings: Mapping[str, Sequence[Posting]],
+    size: int,
 ) -> tuple[dict[str, tuple[float, str, bool]], float]:
     """Per code: how well it matches the concept (0 to 1), why, and whether the match is the
-    descriptor's head noun; and the concept's weight (how telling it is: its best raw score).
+    descriptor's head noun; and the concept's weight: how telling it is, the inverse document
+    frequency of its rarest word (a word a few codes share tells more than one hundreds share).
 
     How well = how it matched (exactly, as a word beginning, as a corrected typo, through a
     synonym) times the strength of the field (the official descriptor counts most, a record's
@@ -439,8 +452,10 @@ def _score_concept(
             if not found:
                 continue
             top = max(p.weight for p, _, _, _ in found)
+            close = {p.code for p, quality, _, _ in found if quality >= 0.8}
+            telling = _idf(len(close or {p.code for p, _, _, _ in found}), size)
             if position == 0 or not concept_weight:
-                concept_weight = max(concept_weight, top)
+                concept_weight = max(concept_weight, telling)
             term_best: dict[str, tuple[float, str, bool]] = {}
             for posting, quality, candidate, how in found:
                 evidence = FIELDS[posting.field][2]
@@ -479,14 +494,17 @@ def _rescore(
     heads: Mapping[str, set[int]],
     explain: bool,
     reasons: dict[str, list[str]],
+    query: str,
+    expansions: Mapping[str, Mapping[str, tuple[float, str]]],
 ) -> None:
     """The finer checks, for the leaders only (they are the only ones that can change places)."""
     leaders = sorted(results, key=lambda c: -results[c][0])[:RESCORED]
     docs = reader.docs(leaders)
     phrase = " ".join(words)
     last = len(concepts) - 1
-    # The query's head noun: the terms its last concept stands for (as typed, or its synonyms').
-    head_terms = {t for alternative in concepts[last].alternatives for t in alternative}
+    head_terms, object_terms = _query_roles(concepts, query, last)
+    # What the query asks for, typos corrected ('replacment' asks for a replacement part).
+    asked = set(words) | {t for e in expansions.values() for t, (q, _) in e.items() if q >= 0.5}
     for code in leaders:
         score, _ = results[code]
         doc = docs.get(code)
@@ -494,32 +512,43 @@ def _rescore(
             continue
         notes: list[str] = []
         if len(words) > 1:
-            names = [n.strip() for n in doc.names.split("|")]
-            if phrase in {" ".join(tokenize(n)) for n in names if n}:
+            names = [" ".join(query_terms(n)) for n in doc.names.split("|") if n.strip()]
+            padded = f" {phrase} "
+            if phrase in names:
                 score *= EXACT_NAME_BONUS
                 notes.append("the query is a name of this item (record or lexicon)")
             else:
-                texts = [doc.descriptor, doc.short_descriptor, *names]
-                token_lists = [tokenize(t) for t in texts]
-                if any(phrase in " ".join(tokens) for tokens in token_lists):
+                texts = [" ".join(query_terms(t)) for t in (doc.descriptor, doc.short_descriptor)]
+                if any(phrase in t for t in (*texts, *names)):
                     score *= PHRASE_BONUS
                     notes.append("whole phrase found together")
-                elif any(_adjacent_pair(words, tokens) for tokens in token_lists):
+                elif any(" " in n and f" {n} " in padded for n in names):
+                    score *= PHRASE_BONUS
+                    notes.append("the query names this item (record or lexicon name)")
+                elif any(_adjacent_pair(words, t.split()) for t in (*texts, *names)):
                     score *= PAIR_BONUS
                     notes.append("two query words found side by side")
         if doc.kind == "procedure" and doc.head:
             if doc.head in head_terms or last in heads.get(code, ()):
                 score *= HEAD_BONUS
                 notes.append("the query's last word names the item (descriptor head)")
+            elif doc.head in object_terms:
+                score *= OBJECT_FACTOR
+                notes.append(f"names the {doc.head} the item asked for is used with, not the item")
             elif head_terms & set(doc.objects.split()):
                 score *= OBJECT_FACTOR
                 notes.append(f"names a {doc.head} for the item asked for, not the item")
             elif head_terms & set(doc.modifiers.split()):
                 score *= MODIFIER_FACTOR
                 notes.append(f"names a kind of {doc.head}, not the item asked for")
-        if doc.item_type and not asks_for(doc.item_type, words):
+        if doc.item_type and not asks_for(doc.item_type, asked):
             score *= ITEM_PRIOR.get(doc.item_type, 1.0)
             notes.append(f"ranked below the item itself: {doc.item_type}")
+        if code[:1] == "S" and doc.kind == "procedure":
+            # S codes are temporary national codes that Medicare does not recognise; where a
+            # permanent code names the same item, coders report that one.
+            score *= TEMPORARY_PRIOR
+            notes.append("temporary non-Medicare S code: after permanent codes for the same item")
         # Ties: the code whose descriptor the query covers more of comes first.
         covered = coverage.get(code, 0.0)
         if doc.length:
@@ -527,6 +556,19 @@ def _rescore(
         if explain and notes:
             reasons[code].extend(notes)
         results[code] = (score, tuple(reasons[code]) if explain else ())
+
+
+def _query_roles(concepts: Sequence[_Concept], query: str, last: int) -> tuple[set[str], set[str]]:
+    """The terms the query's head noun stands for (its concept's words and synonyms), and the
+    words of what the query says the item is for ('liner for prosthesis' -> liner; prosthesis).
+    The head is the last word before 'for', 'with', 'after'...; else the last concept."""
+    parts = roles(query)
+    index = next(
+        (i for i, c in enumerate(concepts) if parts.head and parts.head in c.alternatives[0]),
+        last,
+    )
+    head = {t for alternative in concepts[index].alternatives for t in alternative}
+    return head, set(parts.objects)
 
 
 def _adjacent_pair(words: Sequence[str], tokens: Sequence[str]) -> bool:

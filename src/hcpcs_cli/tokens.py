@@ -110,12 +110,23 @@ _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Where a descriptor's head ends, and what starts a negated stretch.
 _BREAK = re.compile(r"[,;:()\[\]]")
 _HEAD_END = frozenset(
-    "for with per used includes including when that which to of in on by from".split()
+    "for with per used includes including when that which to of in on by from after before"
+    " during at while".split()
 )
 # Words after which the rest of the first clause names what the item is for, or is part of.
 _OBJECT_START = frozenset("for to with of used in on".split())
-_NEGATION = re.compile(r"\b(?:without|other than|except|excluding|excludes)\b")
+_NEGATION = re.compile(
+    r"\b(?:without|other than|except|excluding|excludes|never|neither|no|not(?! otherwise| limited))\b"
+)
+# Words that only signal a negation: they are not themselves searchable.
+NEGATION_CUES = frozenset(
+    ["without", "other", "except", "excluding", "excludes", "never", "neither", "no", "not"]
+)
 _WITH_OR_WITHOUT = re.compile(r"\bwith or without\b")
+# What an accessory, supply or part is for: 'Tubing, used with suction pump' serves a pump.
+_OBJECT_TRIGGER = re.compile(
+    r"\b(?:for use (?:with|in|on)|used (?:with|in|on)|to be used with|addition to)\b"
+)
 
 
 def stem(word: str) -> str:
@@ -159,6 +170,7 @@ class Token(NamedTuple):
     position: int  # order among the kept words
     head: bool  # in the descriptor's head (names the item)
     negated: bool  # inside "without ...", "other than ..." (earns no credit)
+    object: bool = False  # after "for use with", "used with", "for": what the item serves
 
 
 def analyze(text: str) -> tuple[list[Token], list[str]]:
@@ -175,9 +187,12 @@ def analyze(text: str) -> tuple[list[Token], list[str]]:
             head = head and not tokens  # the head is what comes before the first break
         negation = _NEGATION.search(clause)
         cut = negation.start() if negation else len(clause)
+        serves = _OBJECT_TRIGGER.search(clause)
+        serving = serves.end() if serves else len(clause)
         for match in _WORD.finditer(clause):
             compound = match.group()
             negated = match.start() >= cut
+            served = serving <= match.start() < cut
             joined, parts = _split(compound)
             if len(parts) > 1 and parts[0] in BOUND_PREFIXES:
                 words = [joined]
@@ -188,11 +203,17 @@ def analyze(text: str) -> tuple[list[Token], list[str]]:
             if head and compound in _HEAD_END and tokens:
                 head = False
             for word in words:
-                if word in STOPWORDS:
+                if word in STOPWORDS or (word in NEGATION_CUES and match.start() >= cut):
                     continue
-                tokens.append(Token(stem(word), position, head, negated))
+                tokens.append(Token(stem(word), position, head, negated, served))
                 position += 1
     return tokens, extra
+
+
+def query_terms(text: str) -> list[str]:
+    """A query's words, read like a descriptor: a word after 'without', 'not' or 'no' is marked
+    ('!barrier'), so that it matches what a descriptor negates and never what it affirms."""
+    return [f"!{t.term}" if t.negated else t.term for t in analyze(text)[0]]
 
 
 class Roles(NamedTuple):
@@ -222,7 +243,9 @@ def _terms(words: list[str]) -> list[str]:
 
 def roles(text: str) -> Roles:
     lower = _WITH_OR_WITHOUT.sub("with", text.lower())
-    clause = next((c for c in _BREAK.split(lower) if _WORD.search(c)), "")
+    # The first clause that says what the item is ('For diabetics only, ...' says whom for).
+    clauses = [c for c in _BREAK.split(lower) if _WORD.search(c)]
+    clause = next((c for c in clauses if not c.lstrip().startswith("for ")), "")
     negation = _NEGATION.search(clause)
     if negation:
         clause = clause[: negation.start()]
