@@ -26,8 +26,10 @@ from .status import CodeStatus, checked_date, judge
 
 if TYPE_CHECKING:
     from .browse import Listing
+    from .changes import Changes
     from .compare import Comparison
     from .index import Index
+    from .links import Links
     from .search import SearchResult
     from .store import ReleaseDB, Store
     from .validate import ValidationReport
@@ -254,7 +256,42 @@ class Catalog:
                 raise UsageError(
                     f"unknown section '{section}'", f"choose from {', '.join(RECORD_SECTIONS)}"
                 )
-        return Lookup(tuple(self.get(t, on) for t in texts), key)
+        catalog, note = self._in_force(on)
+        entries = tuple(catalog.get(t, on) for t in texts)
+        if note:
+            entries = tuple(e._replace(notes=(*e.notes, note)) for e in entries)
+        return Lookup(entries, key)
+
+    def _in_force(self, on: str | None) -> tuple[Catalog, str | None]:
+        """For a date of service, the catalog of the held release in force then (when no release
+        was chosen by label), and a note saying which it is."""
+        if on is None or self._label is not None or not self._use_release:
+            return self, None
+        label = self.store.release_on(on)
+        if label is None:
+            if not self.store.releases:
+                return self, None
+            return self, f"no held release was in effect on {on}; the newest held is shown"
+        if label == self.release_label:
+            return self, f"as in force on {on}: release {label}"
+        return Catalog(label, self.store), f"as in force on {on}: release {label}"
+
+    def links(self, text: str) -> Links:
+        """``hcpcs show CODE --links``: the official pages for a code."""
+        from .links import links_for
+
+        return links_for(self.get(text))
+
+    def changes(
+        self,
+        action: str = "all",
+        since: str | None = None,
+        prefix: str | None = None,
+        codes: Iterable[str] | None = None,
+    ) -> Changes:
+        from .changes import changes
+
+        return changes(self, action, since, prefix, codes)
 
     def known_codes(self) -> list[str]:
         codes = set(bundle.bundled_codes())

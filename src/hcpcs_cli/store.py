@@ -258,6 +258,11 @@ class Store:
             raise StoreError(bad.problem, bad.fix)
         return self.releases[-1].label if self.releases else None
 
+    def release_on(self, day: str) -> str | None:
+        """The label of the newest held release already in effect on ``day`` (None if none)."""
+        held = [i for i in self.releases if i.effective and i.effective <= day]
+        return held[-1].label if held else None
+
     def open(self, label: str | None = None) -> ReleaseDB | None:
         """The release called ``label`` (default: the newest), or None when none is held."""
         label = label or self.default_label()

@@ -45,19 +45,35 @@ def show(
         ),
     ] = None,
     date: DateOpt = None,
+    links: Annotated[
+        bool,
+        typer.Option(
+            "--links", help="List the official pages for the code (CMS, coverage, sources)."
+        ),
+    ] = False,
     json_: Annotated[
         bool, typer.Option("--json", help="Print a JSON array, one object per code.")
     ] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")] = False,
     release: ReleaseOpt = None,
 ) -> None:
-    """Show a code's official descriptor, status and plain-language record.
+    """Show a code's official descriptor, status and plain-language record. With --date, the
+    status (and, when several releases are held, the descriptor) in force on that date.
 
     Example: hcpcs show H2028 --section billing
     """
     out: Output = ctx.obj
     if json_ and jsonl:
         raise UsageError("choose one output format, not json and jsonl")
+    if links:
+        from .render import links_view
+
+        catalog = _catalog(release)
+        fmt = Format.json if json_ else Format.jsonl if jsonl else Format.table
+        for code in codes:
+            found = catalog.links(code)
+            out.emit(found, fmt, links_view(found, out.look), items=found.items)
+        return
     lookup = _catalog(release).show(codes, section, _date(date))
     for entry in lookup.entries:
         for warning in entry.warnings:
@@ -315,6 +331,87 @@ def history(
     out.emit(result, fmt, history_view(result, out.look))
 
 
+def open_(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="A code.", autocompletion=complete_code)],
+    release: ReleaseOpt = None,
+) -> None:
+    """Open the first official page for a code in a browser (its record's source, else the
+    Medicare Coverage Database search), or print its address when no browser can open.
+
+    Example: hcpcs open G2067
+    """
+    out: Output = ctx.obj
+    found = _catalog(release).links(code)
+    sources = [link for link in found.links if link.kind == "source"]
+    link = (sources or [link for link in found.links if link.kind == "coverage"])[0]
+    import webbrowser
+
+    try:
+        opened = webbrowser.open(link.url)
+    except webbrowser.Error:
+        opened = False
+    if opened:
+        out.message(f"opened {link.url}")
+    else:
+        out.write(link.url + "\n")
+        out.message("no browser could be opened here; the address is above")
+
+
+def changes(
+    ctx: typer.Context,
+    action: Annotated[
+        str,
+        typer.Option(
+            "--action",
+            help="added, discontinued, reactivated, descriptor, short-descriptor, administrative,"
+            " payment, other, changed (any change to a code that stays) or all.",
+        ),
+    ] = "all",
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only changes effective on or after this date.")
+    ] = None,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", help="Only codes starting with this (E, H20).")
+    ] = None,
+    codes_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--codes-from", help="Only the codes in this file (your fee schedule, '-' for stdin)."
+        ),
+    ] = None,
+    column: Annotated[
+        str | None, typer.Option("--column", "-c", help="CSV column of --codes-from's codes.")
+    ] = None,
+    json_: JsonOpt = False,
+    format_: FormatOpt = None,
+    release: ReleaseOpt = None,
+) -> None:
+    """What a release says changed: codes added, discontinued, reworded or otherwise changed, in
+    words, with the date each change took effect. Without a release, the bundled codes added or
+    terminated after 2020.
+
+    Example: hcpcs changes --action added --codes-from fee-schedule.csv --column code
+    """
+    out: Output = ctx.obj
+    fmt = choose_format(format_, json_)
+    mine = None
+    if codes_from is not None:
+        from hcpcs_cli.validate import read_codes
+
+        mine = [code for code, _ in read_codes(_read_input(codes_from), column)]
+    result = _catalog(release).changes(action, since, prefix, mine)
+    from .render import changes_view
+
+    out.emit(
+        result,
+        fmt,
+        changes_view(result, out.look),
+        items=lambda: (c.to_dict() for c in result.changes),
+    )
+    out.message(result.summary())
+
+
 def register(app: typer.Typer) -> None:
     app.command()(show)
     app.command()(search)
@@ -324,3 +421,5 @@ def register(app: typer.Typer) -> None:
     app.command()(validate)
     app.command()(diff)
     app.command()(history)
+    app.command()(changes)
+    app.command("open")(open_)

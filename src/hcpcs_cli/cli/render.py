@@ -25,9 +25,11 @@ from hcpcs_cli.records import RECORD_SECTIONS
 if TYPE_CHECKING:
     from hcpcs_cli.browse import Codes, Sections
     from hcpcs_cli.catalog import Entry, Lookup
+    from hcpcs_cli.changes import Changes
     from hcpcs_cli.check import CheckReport
     from hcpcs_cli.compare import Comparison
     from hcpcs_cli.history import History, ReleaseDiff
+    from hcpcs_cli.links import Links
     from hcpcs_cli.records import Record
     from hcpcs_cli.search import SearchResult
     from hcpcs_cli.store import DataStatus
@@ -717,3 +719,27 @@ def check_view(report: CheckReport, look: Look) -> View:
     that each can be searched and opened by its location."""
     text = Text("\n".join(str(p) for p in report.problems), no_wrap=True, overflow="ignore")
     return lambda console: text
+
+
+def links_view(found: Links, look: Look) -> View:
+    """Each page's title, then its address on a line of its own (never cut: a terminal wraps
+    it, and it stays one piece to copy or click)."""
+    lines = [Text(f"Official pages for {found.code}", style="heading")]
+    for link in found.links:
+        lines.append(Text(link.title, style="label"))
+        lines.append(Text(f"  {link.url}", no_wrap=True, overflow="ignore"))
+    return lambda console: Group(*lines)
+
+
+def changes_view(result: Changes, look: Look) -> View:
+    def build(console: Console) -> RenderableType:
+        title = Text(result.summary(), style="title")
+        rows = []
+        for c in result.changes:
+            when = c.action_effective_date or (
+                f"last day {c.termination_date}" if c.termination_date else ""
+            )
+            rows.append((f"{c.code}  ", f"{c.action} ({when}): {c.short_descriptor}"))
+        return Group(title, Hanging(rows, prefix_style="code"))
+
+    return build
