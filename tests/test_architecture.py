@@ -72,7 +72,6 @@ def test_show_loads_only_what_it_needs(tmp_path) -> None:
         "zipfile",
         "rich.progress",
         "csv",
-        "json",
         "hashlib",
         "tempfile",
         "tomllib",

@@ -180,12 +180,26 @@ def test_no_input_reaches_a_traceback(home: Path, command: str, args: list[str])
 
 def test_record_cache_is_used_and_a_damaged_entry_is_rebuilt(home: Path) -> None:
     first = invoke(["show", "H2028", "--json"])
-    entries = list((home / "cache" / "records").glob("H2028-*.marshal"))
+    entries = list((home / "cache" / "records").glob("H2028-*.json"))
     assert len(entries) == 1
     entries[0].write_bytes(b"\x00garbage")
     again = invoke(["show", "H2028", "--json"])
     assert again.exit_code == 0 and again.stdout == first.stdout
     assert entries[0].read_bytes() != b"\x00garbage"
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [b"\x00garbage", b'{"a": 1}', b'[["ok", "not a list", "f", []]]', b"[[1, [], 2, []]]"],
+)
+def test_a_damaged_or_planted_lexicon_cache_is_ignored(tmp_path: Path, planted: bytes) -> None:
+    from hcpcs_cli import lexicon
+
+    first = lexicon.prepared(tmp_path)
+    (cached,) = tmp_path.glob("lexicon-*.json")
+    cached.write_bytes(planted)
+    assert lexicon.prepared(tmp_path) == first
+    assert cached.read_bytes() != planted  # rewritten from the lexicon files
 
 
 @settings(max_examples=500, deadline=None)

@@ -6,7 +6,7 @@ A lookup reads one small TOML file; nothing here parses the whole set unless ask
 
 from __future__ import annotations
 
-import marshal
+import json
 import os
 from functools import cache
 from pathlib import Path
@@ -51,20 +51,22 @@ def bundled_codes() -> tuple[str, ...]:
 def get_record(code: str, cache: Path | None = None) -> Record | None:
     """The bundled record for ``code``, or None.
 
-    With ``cache`` (a writable folder), the parsed TOML is kept there as marshal data keyed by the
-    file's size and time, so later lookups skip the TOML parser; the data is validated again on
-    every load, and a missing, stale or damaged cache entry is simply rebuilt.
+    With ``cache`` (a writable folder), the parsed TOML is kept there as JSON keyed by the file's
+    size and time, so later lookups skip the TOML parser; the data is validated again on every
+    load, and a missing, stale, damaged or planted cache entry is simply rebuilt.
     """
     path = records_dir() / f"{code}.toml"
     try:
         st = path.stat()
     except OSError:
         return None
-    entry = cache / f"{code}-{st.st_mtime_ns}-{st.st_size}.marshal" if cache else None
+    entry = cache / f"{code}-{st.st_mtime_ns}-{st.st_size}.json" if cache else None
     if entry is not None:
         try:
-            return build_record(marshal.loads(entry.read_bytes()), str(path))
-        except (OSError, ValueError, EOFError, TypeError, RecordError):
+            data = json.loads(entry.read_bytes())
+            if isinstance(data, dict):
+                return build_record(data, str(path))
+        except (OSError, ValueError, TypeError, RecordError):
             pass
     text = read_text(path)
     data = parse_toml(text, str(path))
@@ -77,12 +79,12 @@ def get_record(code: str, cache: Path | None = None) -> Record | None:
 def _write_cache(entry: Path, data: dict[str, object]) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        for old in entry.parent.glob(entry.name.split("-", 1)[0] + "-*.marshal"):
+        for old in entry.parent.glob(entry.name.split("-", 1)[0] + "-*.json"):
             old.unlink(missing_ok=True)
         tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(data))
+        tmp.write_text(json.dumps(data, ensure_ascii=True), encoding="ascii")
         os.replace(tmp, entry)
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError):
         pass  # a read-only data directory: parse the TOML each time instead
 
 

@@ -282,7 +282,9 @@ class Built(NamedTuple):
     lexicon_unmatched: int
 
 
-def gather(release: ReleaseDB | None, records: Mapping[str, Record]) -> Built:
+def gather(
+    release: ReleaseDB | None, records: Mapping[str, Record], cache: Path | None = None
+) -> Built:
     """Everything to index: release codes, records, lexicon, mined abbreviations, sections."""
     from . import abbreviations, lexicon
     from .sections import heading
@@ -331,8 +333,7 @@ def gather(release: ReleaseDB | None, records: Mapping[str, Record]) -> Built:
         items[code] = lexicon.item_words(doc.descriptor)
         heads[code] = lexicon.head_words(doc.descriptor)
     matcher = lexicon.Matcher(texts, items, heads)
-    entries, _ = lexicon.load()
-    compiled = lexicon.compile_lexicon(entries, matcher)
+    compiled = lexicon.compile_lexicon(lexicon.prepared(cache), matcher)
     for code, attached in compiled.attached.items():
         for key, home in (("x", True), ("y", False)):
             terms = [t for t, h in attached if h == home]
@@ -615,7 +616,7 @@ def open_index(store: Store, release: ReleaseDB | None, rebuild: bool = False) -
             conn.close()
         except sqlite3.Error:
             pass
-    built = gather(release, records_for_index(store.root))
+    built = gather(release, records_for_index(store.root), store.cache_dir)
     try:
         store.cache_dir.mkdir(parents=True, exist_ok=True)
         store.clean_leftovers()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -79,6 +80,53 @@ def load_file(path: Path) -> list[Entry]:
     return entries
 
 
+def prepared(cache: Path | None) -> list[Entry]:
+    """Every lexicon entry, read through a cache of the parsed files (``cache``: a writable
+    folder, keyed by the files' names, sizes and times); a broken file is left out. The cache
+    is JSON, checked shape by shape: a damaged or planted cache file is ignored, never run."""
+    import json
+
+    from .bundle import fingerprint_of
+
+    key = cache / f"lexicon-{fingerprint_of(lexicon_dir())}.json" if cache else None
+    if key is not None:
+        try:
+            rows = json.loads(key.read_bytes())
+            return [_entry_from_row(row) for row in rows]
+        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            pass
+    entries, _ = load()
+    if key is not None:
+        import contextlib
+        import os
+
+        with contextlib.suppress(OSError, ValueError):
+            key.parent.mkdir(parents=True, exist_ok=True)
+            for old in key.parent.glob("lexicon-*.json"):
+                old.unlink(missing_ok=True)
+            tmp = key.with_suffix(f".{os.getpid()}.tmp")
+            rows = [[e.term, list(e.wordings), e.file, list(e.sections)] for e in entries]
+            tmp.write_text(json.dumps(rows, ensure_ascii=True), encoding="ascii")
+            os.replace(tmp, key)
+    return entries
+
+
+def _entry_from_row(row: object) -> Entry:
+    if not isinstance(row, list) or len(row) != 4:
+        raise ValueError("lexicon cache row")
+    term, wordings, file, sections = row
+    if not (
+        isinstance(term, str)
+        and isinstance(file, str)
+        and isinstance(wordings, list)
+        and isinstance(sections, list)
+        and all(isinstance(w, str) for w in wordings)
+        and all(isinstance(s, str) for s in sections)
+    ):
+        raise ValueError("lexicon cache row")
+    return Entry(term, tuple(wordings), file, tuple(sections))
+
+
 def load(paths: Iterable[Path] | None = None) -> tuple[list[Entry], list[RecordError]]:
     """Every lexicon entry, in file order, and the problems of files that could not be read (a
     broken file is left out; it never stops a search)."""
@@ -116,9 +164,16 @@ def item_words(text: str) -> list[str]:
     ]
 
 
-def wording_parts(wording: str) -> list[list[str]]:
-    """A wording as its parts' words (``a b + c`` -> [[a, b], [c]]); empty parts dropped."""
-    return [words for words in (match_words(p) for p in wording.split("+")) if words]
+@cache
+def wording_parts(wording: str) -> tuple[tuple[str, ...], ...]:
+    """A wording as its parts' words (``a b + c`` -> ((a, b), (c,))); empty parts dropped."""
+    return tuple(tuple(w) for w in (match_words(p) for p in wording.split("+")) if w)
+
+
+@cache
+def names_an_accessory(wording: str) -> bool:
+    """Whether a wording itself names what an accessory serves ('tubing, used with ...')."""
+    return any(w.startswith("~") for w in item_words(wording))
 
 
 def _contains(words: Sequence[str], part: Sequence[str]) -> bool:
@@ -174,11 +229,11 @@ class Matcher:
         head = self.heads.get(code)
         return head is None or any(part[0] in head for part in wording_parts(wording))
 
-    def _names_the_item(self, code: str, parts: list[list[str]], wording: str) -> bool:
+    def _names_the_item(self, code: str, parts: tuple[tuple[str, ...], ...], wording: str) -> bool:
         item = self.items.get(code)
         if item is None or not any(w.startswith("~") for w in item):
             return True
-        if any(w.startswith("~") for w in item_words(wording)):
+        if names_an_accessory(wording):
             return True  # the wording itself names an accessory ('tubing, used with ...')
         return any(_contains(item, part) for part in parts)
 
