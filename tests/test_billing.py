@@ -71,7 +71,9 @@ def test_unknown_action_is_a_usage_error(imported) -> None:
 def test_links_are_built_from_the_code(home) -> None:
     r = invoke(["show", "H2028", "--links"])
     assert r.exit_code == 0
-    assert "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system" in r.stdout
+    assert (
+        "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system" in r.stdout
+    )
     assert "keyword=H2028" in r.stdout
     data = json.loads(invoke(["show", "G2067", "--links", "--json"]).stdout)
     kinds = [link["kind"] for link in data["links"]]
@@ -118,7 +120,9 @@ def test_show_on_a_date_uses_the_release_in_force(writable, tmp_path: Path) -> N
 
 
 def test_validate_names_the_release_that_decided(imported) -> None:
-    report = json.loads(invoke(["validate", "G0164", "H2038", "--date", "2016-01-01", "--json"]).stdout)
+    report = json.loads(
+        invoke(["validate", "G0164", "H2038", "--date", "2016-01-01", "--json"]).stdout
+    )
     g0164, h2038 = report["results"]
     assert g0164["status"] == "active" and g0164["release"] == "release 2020"
     assert h2038["status"] == "not-yet-valid" and "bundled record" in h2038["release"]

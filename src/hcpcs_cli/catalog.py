@@ -117,7 +117,16 @@ class Lookup(NamedTuple):
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return ("code", "kind", "status", "termination_date", "short_descriptor", "descriptor")
+        return (
+            "code",
+            "kind",
+            "status",
+            "termination_date",
+            "coverage",
+            "unit",
+            "short_descriptor",
+            "descriptor",
+        )
 
     def table_rows(self) -> list[Row]:
         return [
@@ -126,6 +135,8 @@ class Lookup(NamedTuple):
                 "kind": e.kind,
                 "status": e.status.state,
                 "termination_date": e.termination_date,
+                "coverage": e.coverage,
+                "unit": e.record.unit if e.record else None,
                 "short_descriptor": e.short_descriptor,
                 "descriptor": e.descriptor,
             }

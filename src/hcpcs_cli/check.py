@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import bundle
-from .errors import RecordError, ReleaseError
+from .errors import HcpcsError, RecordError, ReleaseError
 from .records import Record, load_record
 from .release import active_on
 from .results import JsonObject, Row
@@ -562,28 +562,35 @@ def load_bundled() -> tuple[list[Record], list[Problem]]:
     return records, problems
 
 
-def check_user_records(store: Store) -> list[Problem]:
-    """Problems in the user's own record files, by the rules the bundled records follow."""
-    from .user_records import apply, user_codes
+def check_user_records(store: Store, sources: Sequence[Source] = ()) -> list[Problem]:
+    """Problems in the user's own record files, by the rules the bundled records follow: the
+    schema (a file that breaks it is reported with its line), then the same writing and
+    modifier checks, against the same sources."""
+    from .user_records import apply, user_codes, user_dir
 
     problems = []
-    release = None
     try:
         release = store.open()
-    except Exception:  # noqa: BLE001 - a damaged release is reported by the release checks
+    except HcpcsError:  # a damaged release is reported where it is used
         release = None
+    known = {c for s in sources for c in s.codes}
+    checker = _Checker(sources, known, complete=False)
     for code in user_codes(store.root):
         try:
             base = bundle.get_record(code)
         except RecordError:
             base = None
         official = release.get(code) if release else None
-        _, problem = apply(code, base, store.root, official)
+        merged, problem = apply(code, base, store.root, official)
         if problem is not None:
             problems.append(
                 Problem(ERROR, problem.path, problem.line, "user-record", problem.problem)
             )
-    return problems
+        elif merged is not None:
+            mine = merged._replace(path=str(user_dir(store.root) / f"{code}.toml"))
+            checker.modifiers(mine)
+            checker.writing(mine)
+    return problems + checker.problems
 
 
 def check(store: Store, labels: Sequence[str] = (), files: Sequence[Path] = ()) -> CheckReport:
@@ -600,5 +607,5 @@ def check(store: Store, labels: Sequence[str] = (), files: Sequence[Path] = ()) 
             sources.append(default)
     records, load_problems = load_bundled()
     report = check_records(records, sources)
-    extra = tuple(load_problems) + tuple(check_user_records(store))
+    extra = tuple(load_problems) + tuple(check_user_records(store, sources))
     return report._replace(problems=extra + report.problems)

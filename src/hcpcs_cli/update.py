@@ -78,11 +78,20 @@ def candidates(today: datetime.date | None = None, base: str | None = None) -> l
 
 
 def _check_url(url: str) -> None:
+    from urllib.parse import urlsplit
+
     if not url.lower().startswith(("https://", "http://")):
         raise UsageError(
             f"not a download URL: {redact(url)[:200]}",
             "give an https:// address, or import a local file with hcpcs data import",
         )
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    if not host:
+        raise UsageError(f"malformed URL: {redact(url)[:200]}", "check the address")
 
 
 def _open(url: str, method: str = "GET", timeout: float = CONNECT_TIMEOUT):  # type: ignore[no-untyped-def]

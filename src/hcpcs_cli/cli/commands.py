@@ -55,6 +55,7 @@ def show(
         bool, typer.Option("--json", help="Print a JSON array, one object per code.")
     ] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")] = False,
+    format_: FormatOpt = None,
     release: ReleaseOpt = None,
 ) -> None:
     """Show a code's official descriptor, status and plain-language record. With --date, the
@@ -63,13 +64,13 @@ def show(
     Example: hcpcs show H2028 --section billing
     """
     out: Output = ctx.obj
-    if json_ and jsonl:
-        raise UsageError("choose one output format, not json and jsonl")
+    fmt = choose_format(Format.jsonl if jsonl else format_, json_)
+    if jsonl and format_ not in (None, Format.jsonl):
+        raise UsageError(f"choose one output format, not jsonl and {format_.value}")
     if links:
         from .render import links_view
 
         catalog = _catalog(release)
-        fmt = Format.json if json_ else Format.jsonl if jsonl else Format.table
         for code in codes:
             found = catalog.links(code)
             out.emit(found, fmt, links_view(found, out.look), items=found.items)
@@ -78,15 +79,15 @@ def show(
     for entry in lookup.entries:
         for warning in entry.warnings:
             out.warning(warning)
-    if json_:
+    if fmt is Format.json:
         out.json(lookup.items())  # always an array, for one code or several
-    elif jsonl:
-        out.jsonl(lookup.items())
-    else:
-        from .render import lookup_view
+        return
+    from .render import lookup_view
 
-        # A whole record is long: it goes through the pager in a terminal; one section does not.
-        out.show(lookup_view(lookup, out.look), long=lookup.section is None)
+    # A whole record is long: it goes through the pager in a terminal; one section does not.
+    out.emit(
+        lookup, fmt, lookup_view(lookup, out.look), long=lookup.section is None, items=lookup.items
+    )
 
 
 def _date(text: str | None) -> str | None:

@@ -23,10 +23,11 @@ from typing import IO, TYPE_CHECKING
 
 from rich.console import Console, RenderableType
 from rich.segment import Segment
+from rich.text import Text
 
 from hcpcs_cli.errors import DataIOError, OutputClosed, UsageError
 from hcpcs_cli.results import Cell, Json, JsonObject, Row
-from hcpcs_cli.sanitize import clean, escape_json
+from hcpcs_cli.sanitize import clean, escape_json, one_line
 
 from .render import Look, View
 from .theme import THEME
@@ -64,6 +65,7 @@ _ASCII = str.maketrans(
 )
 _COLOUR_PAGERS = frozenset({"less", "most", "bat", "batcat", "moar", "moor", "ov", "lv"})
 MAX_COLUMNS = 1000
+MAX_MESSAGE = 1000  # characters of one message line (outside text can be long)
 
 
 class SafeConsole(Console):
@@ -183,7 +185,7 @@ class Output:
         stream = self.stderr
         if stream is None:
             return
-        line = " ".join(clean(text).split())
+        line = one_line(text, MAX_MESSAGE)
         try:
             stream.write(f"hcpcs: {line}\n")
             stream.flush()
@@ -248,8 +250,10 @@ class Output:
         paged = (long or rows > console.height - 2) and self.pager and console.is_terminal
         if paged and self._page(renderable):
             return
+        # A view made of whole lines (a linter-style list, addresses) is printed unwrapped.
+        soft = isinstance(renderable, Text) and bool(renderable.no_wrap)
         with guard():
-            console.print(renderable, crop=False)
+            console.print(renderable, crop=False, soft_wrap=soft)
 
     def _page(self, renderable: RenderableType) -> bool:
         """Send ``renderable`` to the pager; False (after saying why) when it cannot start."""

@@ -722,13 +722,15 @@ def check_view(report: CheckReport, look: Look) -> View:
 
 
 def links_view(found: Links, look: Look) -> View:
-    """Each page's title, then its address on a line of its own (never cut: a terminal wraps
-    it, and it stays one piece to copy or click)."""
-    lines = [Text(f"Official pages for {found.code}", style="heading")]
+    """Each page's title, then its address on a line of its own, unwrapped (a terminal wraps it,
+    and it stays one piece to copy or click)."""
+    text = Text(no_wrap=True, overflow="ignore")
+    text.append(f"Official pages for {found.code}\n", style="heading")
     for link in found.links:
-        lines.append(Text(link.title, style="label"))
-        lines.append(Text(f"  {link.url}", no_wrap=True, overflow="ignore"))
-    return lambda console: Group(*lines)
+        text.append(f"{link.title}\n", style="label")
+        text.append(f"  {link.url}\n")
+    text.rstrip()
+    return lambda console: text
 
 
 def changes_view(result: Changes, look: Look) -> View:
