@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "16"
+INDEX_VERSION = "17"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -56,6 +56,7 @@ OFFICIAL_FIELDS = frozenset("ls")
 K1, B = 1.2, 0.75
 LONG_TERM = 8  # terms this long also get two-deletion near-miss keys
 ABBREVIATION_REACH = 80
+PARSED_TERMS = 1000  # terms whose parsed postings an open index keeps (see Index.postings)
 
 
 class Doc(NamedTuple):
@@ -74,6 +75,9 @@ class Doc(NamedTuple):
     head: str = ""  # the descriptor's head noun ('Commode chair, ...' -> chair)
     modifiers: str = ""  # the other words of its head phrase, space-separated
     objects: str = ""  # the words of what the item is for or part of ('... for insulin pump')
+    # The descriptor, short descriptor and names as query terms, "|"-separated in that order:
+    # worked out when the index is built, so phrase checks at query time only split strings.
+    phrases: str = ""
 
 
 class Posting(NamedTuple):
@@ -383,7 +387,7 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
     conn.execute(
         "CREATE TABLE docs (code TEXT PRIMARY KEY, kind TEXT, descriptor TEXT, short TEXT,"
         " add_date TEXT, termination_date TEXT, in_release INTEGER, names TEXT, item_type TEXT,"
-        " length INTEGER, head TEXT, modifiers TEXT, objects TEXT)"
+        " length INTEGER, head TEXT, modifiers TEXT, objects TEXT, phrases TEXT)"
     )
     conn.execute("CREATE TABLE modifier_use (modifier TEXT, code TEXT, meaning TEXT, use TEXT)")
     # Postings are stored as text: "code weight field head;..." (codes and fields hold no spaces).
@@ -411,7 +415,7 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
     conn.executemany("INSERT INTO modifier_use VALUES (?, ?, ?, ?)", built.uses)
     conn.execute("CREATE INDEX modifier_use_key ON modifier_use (modifier)")
     conn.executemany(
-        "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (
                 d.code,
@@ -427,6 +431,7 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
                 d.head,
                 d.modifiers,
                 d.objects,
+                phrases_of(d),
             )
             for d in (s.doc for s in built.sources)
         ),
@@ -455,7 +460,7 @@ def _select_in(
 
 def _doc(row: Sequence[object]) -> Doc:
     code, kind, descriptor, short, add, term, in_release, names, item, length = row[:10]
-    head, modifiers, objects = row[10:13]
+    head, modifiers, objects, phrases = row[10:14]
     return Doc(
         str(code),
         str(kind),
@@ -470,13 +475,23 @@ def _doc(row: Sequence[object]) -> Doc:
         str(head or ""),
         str(modifiers or ""),
         str(objects or ""),
+        str(phrases or ""),
     )
 
 
 _DOC_COLUMNS = (
     "code, kind, descriptor, short, add_date, termination_date, in_release, names, item_type,"
-    " length, head, modifiers, objects"
+    " length, head, modifiers, objects, phrases"
 )
+
+
+def phrases_of(doc: Doc) -> str:
+    """``Doc.phrases``: each text as its query terms, joined by spaces; texts joined by '|'."""
+    from .tokens import query_terms
+
+    names = [n for n in doc.names.split("|") if n.strip()]
+    texts = (doc.descriptor, doc.short_descriptor, *names)
+    return "|".join(" ".join(query_terms(t)).replace("|", " ") for t in texts)
 
 
 class Index:
@@ -485,6 +500,8 @@ class Index:
     def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self.conn = conn
         self.path = path
+        self._parsed: dict[str, list[Posting]] = {}
+        self._docs: dict[str, Doc] = {}
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -514,9 +531,12 @@ class Index:
         return [str(r[0]) for r in _select_in(self.conn, sql, keys)]
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[Posting]]:
-        out: dict[str, list[Posting]] = {}
+        """The postings of ``terms``; a long-running process (a server) keeps the parsed lists
+        of the terms it met last, so common words are not parsed again for every query."""
+        wanted = set(terms)
+        out = {t: self._parsed[t] for t in wanted if t in self._parsed}
         sql = "SELECT term, postings FROM terms WHERE term IN ({marks})"
-        for term, raw in _select_in(self.conn, sql, terms):
+        for term, raw in _select_in(self.conn, sql, wanted.difference(out)):
             rows = []
             for item in str(raw).split(";"):
                 code, weight, key, head = item.split(" ")
@@ -524,6 +544,9 @@ class Index:
                     Posting(code, float(weight), key if key in FIELDS else "l", head == "1")
                 )
             out[str(term)] = rows
+            if self._parsed and len(self._parsed) >= PARSED_TERMS:
+                del self._parsed[next(iter(self._parsed))]  # the oldest
+            self._parsed[str(term)] = rows
         return out
 
     def synonyms(self, phrases: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
@@ -534,8 +557,15 @@ class Index:
         }
 
     def docs(self, codes: Iterable[str]) -> dict[str, Doc]:
+        """The rows of ``codes`` (an open index keeps those it has read: the data never
+        changes under it, and the leaders of one search are often those of the next)."""
+        wanted = set(codes)
+        out = {c: self._docs[c] for c in wanted if c in self._docs}
         sql = f"SELECT {_DOC_COLUMNS} FROM docs WHERE code IN ({{marks}})"
-        return {str(row[0]): _doc(row) for row in _select_in(self.conn, sql, codes)}
+        for row in _select_in(self.conn, sql, wanted.difference(out)):
+            doc = _doc(row)
+            out[doc.code] = self._docs[doc.code] = doc
+        return out
 
     def listing(self, prefix: str, kind: str | None = "procedure", limit: int = 0) -> list[Doc]:
         """Codes starting with ``prefix``, in order."""

@@ -396,7 +396,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     # In 'liner for prosthesis' the liner is asked for; the prosthesis only says which liner.
     served = set(roles(query).objects) if len(concepts) > 1 else set()
     for index_of_concept, concept in enumerate(concepts):
-        best, concept_weight = _score_concept(concept, expansions, postings, reader.size())
+        best, concept_weight = _score_concept(concept, expansions, postings, reader.size(), explain)
         if served and set(concept.alternatives[0]) <= served:
             concept_weight *= SERVED_WEIGHT
         weights.append(concept_weight)
@@ -419,6 +419,12 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     return results, coverage
 
 
+def _match_note(term: str, candidate: str, how: str, field: str) -> str:
+    shown = f"'{term}'" if candidate == term else f"'{term}' as '{candidate}'"
+    mechanism = f" ({how})" if how else ""
+    return f"{shown} in {FIELDS[field][1]}{mechanism}"
+
+
 def _idf(matched: int, size: int) -> float:
     return math.log(1 + (size - matched + 0.5) / (matched + 0.5))
 
@@ -428,6 +434,7 @@ def _score_concept(
     expansions: Mapping[str, Mapping[str, tuple[float, str]]],
     postings: Mapping[str, Sequence[Posting]],
     size: int,
+    explain: bool = False,
 ) -> tuple[dict[str, tuple[float, str, bool]], float]:
     """Per code: how well it matches the concept (0 to 1), why, and whether the match is the
     descriptor's head noun; and the concept's weight: how telling it is, the inverse document
@@ -444,39 +451,44 @@ def _score_concept(
     for position, alternative in enumerate(concept.alternatives):
         parts: dict[str, list[tuple[float, str, bool]]] = defaultdict(list)
         for term in alternative:
-            found = [
-                (posting, quality, candidate, how)
+            matches = [
+                (quality, how, candidate, postings[candidate])
                 for candidate, (quality, how) in expansions[term].items()
-                for posting in postings.get(candidate, ())
+                if postings.get(candidate)
             ]
-            if not found:
+            if not matches:
                 continue
-            top = max(p.weight for p, _, _, _ in found)
-            close = {p.code for p, quality, _, _ in found if quality >= 0.8}
-            telling = _idf(len(close or {p.code for p, _, _, _ in found}), size)
+            top = max(p.weight for _, _, _, found in matches for p in found)
+            close = {p.code for quality, _, _, found in matches if quality >= 0.8 for p in found}
+            if not close:
+                close = {p.code for _, _, _, found in matches for p in found}
+            telling = _idf(len(close), size)
             if position == 0 or not concept_weight:
                 concept_weight = max(concept_weight, telling)
-            term_best: dict[str, tuple[float, str, bool]] = {}
-            for posting, quality, candidate, how in found:
-                evidence = FIELDS[posting.field][2]
-                value = quality * evidence * (0.7 + 0.3 * posting.weight / top)
-                if value > term_best.get(posting.code, (0.0,))[0]:
-                    label = FIELDS[posting.field][1]
-                    shown = f"'{term}'" if candidate == term else f"'{term}' as '{candidate}'"
-                    mechanism = f" ({how})" if how else ""
-                    term_best[posting.code] = (
-                        value,
-                        f"{shown} in {label}{mechanism}",
-                        posting.head,
-                    )
-            for code, item in term_best.items():
-                parts[code].append(item)
-        size = len(alternative)
+            # The best match per code; why (the field, the word matched, how) is put into words
+            # only when asked for (--explain), not for every posting of every search.
+            term_best: dict[str, tuple[float, Posting, str, str]] = {}
+            for quality, how, candidate, found in matches:
+                scale = 0.3 / top
+                for posting in found:
+                    value = quality * FIELDS[posting.field][2] * (0.7 + scale * posting.weight)
+                    if value > term_best.get(posting.code, (0.0,))[0]:
+                        term_best[posting.code] = (value, posting, candidate, how)
+            for code, (value, posting, candidate, how) in term_best.items():
+                note = _match_note(term, candidate, how, posting.field) if explain else ""
+                parts[code].append((value, note, posting.head))
+        words = len(alternative)
         factor = 1.0 if position == 0 else SYNONYM_FACTOR
         for code, matched in parts.items():
             # A multi-word alternative counts in full only when all its words match.
-            value = sum(m[0] for m in matched) / size * (len(matched) / size) ** 2 * factor
+            if words == 1:
+                value = matched[0][0] * factor
+            else:
+                value = sum(m[0] for m in matched) / words * (len(matched) / words) ** 2 * factor
             if value > best.get(code, (0.0,))[0]:
+                if not explain:
+                    best[code] = (value, "", any(m[2] for m in matched))
+                    continue
                 note = "; ".join(m[1] for m in matched)
                 if position:
                     label = "lexicon" if concept.kind == "synonym" else "joined words"
@@ -501,6 +513,9 @@ def _rescore(
     leaders = sorted(results, key=lambda c: -results[c][0])[:RESCORED]
     docs = reader.docs(leaders)
     phrase = " ".join(words)
+    padded = f" {phrase} "
+    # Two query words side by side, as they would appear in a text's terms.
+    pairs = [f" {a} {b} " for a, b in zip(words, words[1:], strict=False)]
     last = len(concepts) - 1
     head_terms, object_terms = _query_roles(concepts, query, last)
     # What the query asks for, typos corrected ('replacment' asks for a replacement part).
@@ -512,22 +527,19 @@ def _rescore(
             continue
         notes: list[str] = []
         if len(words) > 1:
-            names = [" ".join(query_terms(n)) for n in doc.names.split("|") if n.strip()]
-            padded = f" {phrase} "
+            names = doc.phrases.split("|")[2:]
             if phrase in names:
                 score *= EXACT_NAME_BONUS
                 notes.append("the query is a name of this item (record or lexicon)")
-            else:
-                texts = [" ".join(query_terms(t)) for t in (doc.descriptor, doc.short_descriptor)]
-                if any(phrase in t for t in (*texts, *names)):
-                    score *= PHRASE_BONUS
-                    notes.append("whole phrase found together")
-                elif any(" " in n and f" {n} " in padded for n in names):
-                    score *= PHRASE_BONUS
-                    notes.append("the query names this item (record or lexicon name)")
-                elif any(_adjacent_pair(words, t.split()) for t in (*texts, *names)):
-                    score *= PAIR_BONUS
-                    notes.append("two query words found side by side")
+            elif phrase in doc.phrases:  # in the descriptors or a name (texts hold no '|')
+                score *= PHRASE_BONUS
+                notes.append("whole phrase found together")
+            elif any(" " in n and f" {n} " in padded for n in names):
+                score *= PHRASE_BONUS
+                notes.append("the query names this item (record or lexicon name)")
+            elif any(pair in f" {doc.phrases.replace('|', ' | ')} " for pair in pairs):
+                score *= PAIR_BONUS
+                notes.append("two query words found side by side")
         if doc.kind == "procedure" and doc.head:
             if doc.head in head_terms or last in heads.get(code, ()):
                 score *= HEAD_BONUS
@@ -569,11 +581,6 @@ def _query_roles(concepts: Sequence[_Concept], query: str, last: int) -> tuple[s
     )
     head = {t for alternative in concepts[index].alternatives for t in alternative}
     return head, set(parts.objects)
-
-
-def _adjacent_pair(words: Sequence[str], tokens: Sequence[str]) -> bool:
-    pairs = {(a, b) for a, b in zip(tokens, tokens[1:], strict=False)}
-    return any((a, b) in pairs for a, b in zip(words, words[1:], strict=False))
 
 
 __all__ = ["Hit", "SearchResult", "search", "osa_similarity", "STOPWORDS", "analyze"]
