@@ -77,8 +77,25 @@ def test_show_loads_only_what_it_needs(tmp_path) -> None:
         "tomllib",
         "hcpcs_cli.search",
         "hcpcs_cli.lexicon",
+        # The optional front-ends: the core install and its start-up do not pay for them.
+        "hcpcs_cli.serve",
+        "starlette",
+        "uvicorn",
+        "mcp",
+        "pydantic",
+        "anyio",
     ):
         assert heavy not in loaded, heavy
+
+
+def test_the_servers_use_the_core_not_the_terminal() -> None:
+    loaded = _modules_after(
+        "import hcpcs_cli.serve.api, hcpcs_cli.serve.mcp_server, hcpcs_cli.serve.nlm"
+    )
+    assert "starlette" in loaded and "mcp" in loaded
+    # (click comes with uvicorn; typer and rich would come only from our own CLI.)
+    assert not {m for m in loaded if m.split(".")[0] in ("typer", "rich")}
+    assert "hcpcs_cli.cli" not in loaded
 
 
 def test_library_usage_from_python() -> None:

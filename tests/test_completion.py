@@ -39,8 +39,11 @@ def test_shipped_scripts_are_current() -> None:
 
 def test_bash_completes_commands_and_codes_in_the_case_typed(home: Path) -> None:
     assert _complete(
-        home, {"_HCPCS_COMPLETE": "complete_bash", "COMP_WORDS": "hcpcs se", "COMP_CWORD": "1"}
+        home, {"_HCPCS_COMPLETE": "complete_bash", "COMP_WORDS": "hcpcs sea", "COMP_CWORD": "1"}
     ) == ["search"]
+    assert _complete(
+        home, {"_HCPCS_COMPLETE": "complete_bash", "COMP_WORDS": "hcpcs se", "COMP_CWORD": "1"}
+    ) == ["search", "serve"]
     upper = _complete(
         home,
         {"_HCPCS_COMPLETE": "complete_bash", "COMP_WORDS": "hcpcs show H202", "COMP_CWORD": "2"},

@@ -147,8 +147,11 @@ class ValidationReport:
         return {"total": self.total, "counts": dict(self.counts), "ok": self.ok}
 
     def to_dict(self) -> JsonObject:
-        results = list(self.items())
-        return {**self.head(), self.items_key: results, **self.tail()}
+        return self.dict_of(list(self.results()))
+
+    def dict_of(self, results: Iterable[Validation]) -> JsonObject:
+        """The JSON of results already read (``results()`` runs once)."""
+        return {**self.head(), self.items_key: [r.to_dict() for r in results], **self.tail()}
 
     def summary(self) -> str:
         shown = ", ".join(f"{n} {s}" for s, n in self.counts.items() if n)

@@ -44,15 +44,20 @@ Exit status: 0 ok; 1 not found, no result, or a code not valid; 2 usage error; 3
 error (a bug); 74 input/output error (disk full, closed output); 129 hangup; 130 interrupted;
 141 output pipe closed; 143 terminated."""
 
-app = typer.Typer(
-    name="hcpcs",
-    epilog=EPILOG,
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+
+def _typer() -> typer.Typer:
+    return typer.Typer(
+        name="hcpcs",
+        epilog=EPILOG,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+app = _typer()
 
 COMPLETE_VAR = "_HCPCS_COMPLETE"
 GLOBAL_FLAGS = ("--plain", "--no-pager", "--debug")
@@ -72,7 +77,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_callback(
     ctx: typer.Context,
     version: Annotated[
@@ -113,14 +117,36 @@ def main_callback(
     out.debug = out.debug or debug
 
 
-def _register() -> None:
-    from . import commands, data
+def _register(target: typer.Typer, only: str | None = None) -> None:
+    """The commands on ``target``: all of them, or only the one called ``only``."""
+    from . import commands, data, serve
 
-    commands.register(app)
-    app.add_typer(data.data_app, name="data")
+    target.callback()(main_callback)
+    commands.register(target, only)
+    if only in (None, "data"):
+        target.add_typer(data.data_app, name="data")
+    serve.register(target, only)
 
 
-_register()
+_register(app)
+
+
+def _command_for(args: list[str]) -> Any:
+    """The click command to run. Building a Typer app's commands costs about half a millisecond
+    each, which every lookup would pay for every command: a run that names its command builds
+    only that one. Help, completion and unknown names get the whole app."""
+    name = args[0] if args and not args[0].startswith("-") else None
+    if name is None or os.environ.get(COMPLETE_VAR) or name not in _NAMES:
+        return typer.main.get_command(app)
+    single = _typer()
+    _register(single, name)
+    return typer.main.get_command(single)
+
+
+_NAMES = frozenset(
+    {c.name for c in app.registered_commands if c.name}
+    | {g.name for g in app.registered_groups if g.name}
+)
 
 
 class _Signal(BaseException):
@@ -170,7 +196,7 @@ def run(argv: list[str] | None = None) -> int:
         from typer._completion_classes import completion_init
 
         completion_init()
-    command = typer.main.get_command(app)
+    command = _command_for(args)
     try:
         result = command.main(args=args, prog_name="hcpcs", standalone_mode=False, obj=out)
         code = result if isinstance(result, int) else 0

@@ -2,6 +2,7 @@
 result to the output object (``ctx.obj``)."""
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -413,14 +414,21 @@ def changes(
     out.message(result.summary())
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(show)
-    app.command()(search)
-    app.command()(compare)
-    app.command("browse")(browse)
-    app.command("list", hidden=True)(browse)
-    app.command()(validate)
-    app.command()(diff)
-    app.command()(history)
-    app.command()(changes)
-    app.command("open")(open_)
+COMMANDS: tuple[tuple[str, Callable[..., None], bool], ...] = (
+    ("show", show, False),
+    ("search", search, False),
+    ("compare", compare, False),
+    ("browse", browse, False),
+    ("list", browse, True),  # hidden alias of browse
+    ("validate", validate, False),
+    ("diff", diff, False),
+    ("history", history, False),
+    ("changes", changes, False),
+    ("open", open_, False),
+)
+
+
+def register(app: typer.Typer, only: str | None = None) -> None:
+    for name, function, hidden in COMMANDS:
+        if only is None or name == only:
+            app.command(name, hidden=hidden)(function)
