@@ -206,7 +206,9 @@ def section_key(name: str) -> str | None:
 
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    # This module keeps real (not string) annotations, so the classes' own annotations are the
+    # types; typing.get_type_hints would re-resolve them at a cost every lookup pays.
+    return dict(cls.__annotations__)
 
 
 class _Builder:

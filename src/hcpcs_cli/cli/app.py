@@ -136,11 +136,30 @@ def _command_for(args: list[str]) -> Any:
     each, which every lookup would pay for every command: a run that names its command builds
     only that one. Help, completion and unknown names get the whole app."""
     name = args[0] if args and not args[0].startswith("-") else None
-    if name is None or os.environ.get(COMPLETE_VAR) or name not in _NAMES:
+    if os.environ.get(COMPLETE_VAR):
+        name = _completed_command()
+    if name is None or name not in _NAMES:
         return typer.main.get_command(app)
     single = _typer()
     _register(single, name)
     return typer.main.get_command(single)
+
+
+def _completed_command() -> str | None:
+    """During Tab completion, the command whose arguments are being completed (None while the
+    command name itself is typed): bash passes COMP_WORDS and COMP_CWORD, the other shells
+    _TYPER_COMPLETE_ARGS."""
+    if "COMP_WORDS" in os.environ:
+        words = os.environ["COMP_WORDS"].split()
+        try:
+            done = words[1 : int(os.environ.get("COMP_CWORD", "0"))]
+        except ValueError:
+            return None
+    else:
+        line = os.environ.get("_TYPER_COMPLETE_ARGS", "")
+        words = line.split()[1:]
+        done = words if line.endswith(" ") else words[:-1]
+    return done[0] if done and not done[0].startswith("-") else None
 
 
 _NAMES = frozenset(
