@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "17"
+INDEX_VERSION = "20"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -50,6 +50,7 @@ FIELDS: dict[str, tuple[float, str, float]] = {
     "x": (0.9, "lexicon", 0.85),
     "y": (0.9, "lexicon (of another section, or past the head)", 0.7),
     "b": (1.0, "abbreviation mined from the release", 0.9),
+    "e": (0.5, "descriptor's examples (e.g.)", 0.6),
     "t": (0.3, "section heading", 0.35),
 }
 OFFICIAL_FIELDS = frozenset("ls")
@@ -103,6 +104,34 @@ ITEM_TYPES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
         frozenset({"noc", "nos", "unlisted", "unclassified", "miscellaneous", "other"}),
     ),
     (
+        # Quality data codes (most G8000-G9999 and M codes): they report that something was
+        # documented or why it was not done; they are not the service or item itself.
+        "quality report",
+        ("documented", "documentation of", "reason(s)", "performance met", "not performed"),
+        frozenset(
+            {
+                "document",
+                "documented",
+                "documentation",
+                "report",
+                "reported",
+                "reporting",
+                "review",
+                "reviewed",
+                "recorded",
+                "tracked",
+                "assessed",
+                "score",
+                "measure",
+                "measured",
+                "quality",
+                "reason",
+                "mip",
+                "pqr",
+            }
+        ),
+    ),
+    (
         "noncovered",
         ("non-covered", "noncovered", "not covered"),
         frozenset({"noncovered", "covered"}),
@@ -140,6 +169,7 @@ ITEM_PRIOR = {
     "add-on": 0.8,
     "not otherwise classified": 0.75,
     "noncovered": 0.85,
+    "quality report": 0.9,
     "replacement part": 0.8,
     "accessory": 0.8,
     "supply": 0.85,
@@ -147,7 +177,9 @@ ITEM_PRIOR = {
 }
 
 
-_WHOLE_TEXT_TYPES = frozenset({"add-on", "not otherwise classified", "noncovered"})
+_WHOLE_TEXT_TYPES = frozenset(
+    {"add-on", "not otherwise classified", "noncovered", "quality report"}
+)
 # Clauses that list what an item includes, or say whom it is for ('For diabetics only'): they do
 # not say what kind of item it is.
 _INCLUSION = re.compile(r"^\s*(?:includes|including|e\.g|with or without|such as|for)\b")
@@ -234,9 +266,16 @@ def build_postings(sources: Sequence[Source]) -> dict[str, list[Posting]]:
                 kept = [
                     (f"!{t.term}" if t.negated else t.term, t.position, t.term == noun)
                     for t in tokens
+                    if not t.example
                 ]
                 kept += [(term, len(tokens), False) for term in extra]
                 size = len(tokens)
+                # Words of an '(e.g., ...)' list name instances, not the code: a weaker field.
+                named = [(t.term, t.position, False) for t in tokens if t.example and not t.negated]
+                if named:
+                    lengths["e"].append(len(named))
+                    for term, _, _ in named:
+                        occurrences[term].setdefault(code, []).append(("e", len(named), 1.0, False))
             else:
                 words = tokenize(text)
                 kept = [(w, i, False) for i, w in enumerate(words)]

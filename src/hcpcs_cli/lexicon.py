@@ -247,6 +247,15 @@ class Compiled(NamedTuple):
     unmatched: list[tuple[Entry, str]]  # wordings no descriptor contains
 
 
+def initialism(key: str, wording: str) -> bool:
+    """Whether ``key`` (one word) is the initials of ``wording``'s words: 'bk' for 'below knee',
+    'sgd' for 'speech generating device'."""
+    if " " in key or not key.isalpha() or len(key) < 2:
+        return False
+    words = [w for part in wording_parts(wording) for w in part]
+    return len(words) == len(key) and "".join(w[:1] for w in words) == key
+
+
 def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
     attached: dict[str, list[tuple[str, bool]]] = {}
     synonyms: dict[str, list[tuple[str, ...]]] = {}
@@ -259,12 +268,16 @@ def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
             codes = matcher.reach(wording)
             if not codes:
                 unmatched.append((entry, wording))
-            elif len(codes) > BROAD:
+                continue
+            if len(codes) > BROAD or initialism(key, wording):
+                # Wording many codes share, or an initialism of it ('bk': below knee), is a
+                # synonym on the query side: it stands for the words wherever they are printed,
+                # not only where they name the item.
                 alternative = tuple(w for part in wording_parts(wording) for w in part)
                 known = synonyms.setdefault(key, [])
                 if alternative not in known:
                     known.append(alternative)
-            else:
+            if len(codes) <= BROAD:
                 for code in codes:
                     terms = attached.setdefault(code, [])
                     home = (not entry.sections or code[:1] in entry.sections) and (

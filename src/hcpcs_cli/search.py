@@ -44,6 +44,9 @@ PAIR_BONUS = 1.1
 HEAD_BONUS = 1.2
 OBJECT_FACTOR = 0.8
 TEMPORARY_PRIOR = 0.92
+# The query names the kind of code (a replacement, a supply): that kind first. Asking for a
+# catch-all ('other', 'unlisted', 'noc') is the most explicit of these requests.
+ASKED_TYPE_BONUS = {"not otherwise classified": 1.3}
 SERVED_WEIGHT = 0.5
 MODIFIER_FACTOR = 0.9
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -519,7 +522,11 @@ def _rescore(
     last = len(concepts) - 1
     head_terms, object_terms = _query_roles(concepts, query, last)
     # What the query asks for, typos corrected ('replacment' asks for a replacement part).
-    asked = set(words) | {t for e in expansions.values() for t, (q, _) in e.items() if q >= 0.5}
+    # (Every word typed counts here, function words too: 'drug, other' asks for a catch-all.)
+    typed = {stem(w) for w in "".join(c if c.isalnum() else " " for c in query.lower()).split()}
+    asked = (
+        set(words) | typed | {t for e in expansions.values() for t, (q, _) in e.items() if q >= 0.5}
+    )
     for code in leaders:
         score, _ = results[code]
         doc = docs.get(code)
@@ -556,6 +563,9 @@ def _rescore(
         if doc.item_type and not asks_for(doc.item_type, asked):
             score *= ITEM_PRIOR.get(doc.item_type, 1.0)
             notes.append(f"ranked below the item itself: {doc.item_type}")
+        elif doc.item_type:
+            score *= ASKED_TYPE_BONUS.get(doc.item_type, 1.15)
+            notes.append(f"the query asks for this kind of code: {doc.item_type}")
         if code[:1] == "S" and doc.kind == "procedure":
             # S codes are temporary national codes that Medicare does not recognise; where a
             # permanent code names the same item, coders report that one.

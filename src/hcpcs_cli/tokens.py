@@ -171,6 +171,7 @@ class Token(NamedTuple):
     head: bool  # in the descriptor's head (names the item)
     negated: bool  # inside "without ...", "other than ..." (earns no credit)
     object: bool = False  # after "for use with", "used with", "for": what the item serves
+    example: bool = False  # in an "(e.g., ...)" list: an instance named, not what the code is
 
 
 def analyze(text: str) -> tuple[list[Token], list[str]]:
@@ -181,8 +182,13 @@ def analyze(text: str) -> tuple[list[Token], list[str]]:
     extra: list[str] = []
     head = True
     position = 0
+    examples = _example_spans(lower)
+    offset = -1  # where the clause starts in ``lower`` (clauses are split at one character)
     # Clauses split at punctuation; a negation word negates the rest of its clause.
     for clause_index, clause in enumerate(_BREAK.split(lower)):
+        offset += 1
+        start_of_clause = offset
+        offset += len(clause)
         if clause_index:
             head = head and not tokens  # the head is what comes before the first break
         negation = _NEGATION.search(clause)
@@ -202,12 +208,27 @@ def analyze(text: str) -> tuple[list[Token], list[str]]:
                     extra.append(stem(joined))
             if head and compound in _HEAD_END and tokens:
                 head = False
+            where = start_of_clause + match.start()
+            example = any(a <= where < b for a, b in examples)
             for word in words:
                 if word in STOPWORDS or (word in NEGATION_CUES and match.start() >= cut):
                     continue
-                tokens.append(Token(stem(word), position, head, negated, served))
+                tokens.append(Token(stem(word), position, head, negated, served, example))
                 position += 1
     return tokens, extra
+
+
+_EXAMPLES = re.compile(r"\be\.g\.?|\bfor example\b")
+
+
+def _example_spans(text: str) -> list[tuple[int, int]]:
+    """Where a descriptor lists examples: from 'e.g.' or 'for example' to the closing bracket
+    (or the end): 'Documentation of medical reason(s) ... (e.g., cystic fibrosis, ...)'."""
+    spans = []
+    for found in _EXAMPLES.finditer(text):
+        ends = [i for i in (text.find(")", found.end()), text.find("]", found.end())) if i >= 0]
+        spans.append((found.end(), min(ends) if ends else len(text)))
+    return spans
 
 
 def query_terms(text: str) -> list[str]:

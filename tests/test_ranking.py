@@ -1,0 +1,122 @@
+"""Ranking mechanisms, each shown on made-up descriptors (invented words, so neither the lexicon
+nor the benchmark queries play a part): the index is built by the real ``gather`` and ``write``
+from a synthetic release, and searched by the real ``search``."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+import pytest
+
+from hcpcs_cli import lexicon
+from hcpcs_cli.index import Doc, Index, gather, item_type, write
+from hcpcs_cli.search import _idf, _score_concept, search
+from hcpcs_cli.tokens import analyze
+
+
+class _Release:
+    """What ``gather`` reads of a release: its rows and its effective date."""
+
+    effective = "2020-01-01"
+
+    def __init__(self, descriptors: dict[str, str]) -> None:
+        self.descriptors = descriptors
+
+    def rows(self) -> Iterable[Doc]:
+        for code, text in self.descriptors.items():
+            yield Doc(code, "procedure", text, text[:28], "2000-01-01", None)
+
+
+def index_of(descriptors: dict[str, str]) -> Index:
+    built = gather(_Release(descriptors), {})  # type: ignore[arg-type]
+    return Index(write(sqlite3.connect(":memory:"), built, "test"))
+
+
+def codes(index: Index, query: str) -> list[str]:
+    return [h.code for h in search(index, query, limit=10).hits]
+
+
+def test_examples_in_a_descriptor_count_less_than_what_it_names() -> None:
+    index = index_of(
+        {
+            "G9001": "Counseling documented about home hazards (e.g., zorblat repair, stove safety)",
+            "E9001": "Zorblat repair kit, each",
+        }
+    )
+    tokens, _ = analyze("Counseling about hazards (e.g., zorblat repair), done")
+    assert [t.term for t in tokens if t.example] == ["zorblat", "repair"]
+    posting = {p.code: p for p in index.postings(["zorblat"])["zorblat"]}
+    assert posting["G9001"].field == "e" and posting["E9001"].field == "l"
+    assert codes(index, "zorblat repair")[0] == "E9001"
+    why = next(h for h in search(index, "zorblat", explain=True).hits if h.code == "G9001").why
+    assert any("examples (e.g.)" in reason for reason in why)
+
+
+def test_a_query_that_names_the_kind_of_code_gets_it_first() -> None:
+    index = index_of(
+        {
+            "E9101": "Quenbar pump, stationary, electric",
+            "E9102": "Replacement motor for quenbar pump, each",
+        }
+    )
+    assert codes(index, "quenbar pump")[0] == "E9101"
+    assert codes(index, "quenbar pump replacement")[0] == "E9102"
+    why = search(index, "replacement quenbar", explain=True).hits[0].why
+    assert any("asks for this kind of code" in reason for reason in why)
+
+
+def test_a_catch_all_code_is_asked_for_by_other_or_unlisted() -> None:
+    index = index_of(
+        {
+            "J9201": "Injection, velmorab, 10 mg",
+            "J9202": "Velmorab-like drug, not otherwise classified",
+        }
+    )
+    assert codes(index, "velmorab")[0] == "J9201"
+    assert codes(index, "velmorab other")[0] == "J9202"
+    assert codes(index, "unlisted velmorab")[0] == "J9202"
+
+
+def test_quality_reports_rank_after_the_service_unless_asked_for() -> None:
+    descriptor = "Patient received trelvine infusion, documented in the medical record"
+    assert item_type(descriptor) == "quality report"
+    assert item_type("Trelvine infusion, per hour") == ""
+    index = index_of({"G9301": descriptor, "J9301": "Trelvine infusion, per hour"})
+    assert codes(index, "trelvine infusion")[0] == "J9301"
+    assert codes(index, "trelvine infusion documented")[0] == "G9301"
+
+
+def test_an_initialism_in_the_lexicon_stands_for_its_words_anywhere() -> None:
+    assert lexicon.initialism("bk", "below knee")
+    assert lexicon.initialism("sgd", "speech generating device")
+    assert not lexicon.initialism("tpa", "alteplase")
+    assert not lexicon.initialism("bk prosthesis", "below knee")
+    texts = {
+        "L9001": [lexicon.match_words("Below knee, molded socket"), []],
+        "L9002": [lexicon.match_words("Replacement, socket, below knee"), []],
+    }
+    items = {c: lexicon.item_words(t) for c, t in (("L9001", "Below knee, molded socket"),)}
+    compiled = lexicon.compile_lexicon(
+        [lexicon.Entry("bk", ("below knee",), "test")], lexicon.Matcher(texts, items)
+    )
+    # Attached to the codes it names, and a query-side synonym for every code that prints it.
+    assert compiled.synonyms == {"bk": [("below", "knee")]}
+    assert "L9001" in compiled.attached
+
+
+def test_a_concept_found_only_through_its_synonym_keeps_its_weight() -> None:
+    index = index_of({f"E9{n:03d}": f"Plovix stander, model {n}" for n in range(40)})
+    postings = index.postings(["plovix", "stander"])
+    from hcpcs_cli.search import _Concept
+
+    concept = _Concept("glimmet", [("glimmet",), ("plovix", "stander")], "synonym")
+    expansions = {
+        "glimmet": {},
+        "plovix": {"plovix": (1.0, "")},
+        "stander": {"stander": (1.0, "")},
+    }
+    best, weight = _score_concept(concept, expansions, postings, 6000)
+    # The weight is how telling the words are among all 6,000 codes, not among two.
+    assert weight == pytest.approx(_idf(40, 6000)) and weight > 4
+    assert len(best) == 40
