@@ -39,10 +39,11 @@ KINDS = ("search (first time)", "search (repeat)", "search", "lookup", "validate
 SEEN: set[str] = set()  # queries the server has already answered (and cached)
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "HCPCS_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    serve = ["serve", "--port", "0", "--no-access-log", "--workers", str(workers)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hcpcs_cli", "serve", "--port", "0", "--no-access-log"],
+        [sys.executable, "-m", "hcpcs_cli", *serve],
         env=env,
         stderr=subprocess.PIPE,
     )
@@ -161,6 +162,7 @@ def main() -> None:
     parser.add_argument("--release", type=Path, default=DEFAULT_RELEASE)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="hcpcs serve --workers")
     args = parser.parse_args()
 
     queries = [
@@ -181,7 +183,7 @@ def main() -> None:
         from hcpcs_cli import Catalog
 
         codes = [d.code for d in Catalog().index.listing("")]
-        proc, url = start_server(home)
+        proc, url = start_server(home, args.workers)
         try:
             asyncio.run(run(url, plan(200, queries, codes, seed=1), args.clients))  # warm-up
             latencies, errors, seconds = asyncio.run(
@@ -193,7 +195,8 @@ def main() -> None:
 
     total = sum(len(v) for v in latencies.values())
     print(
-        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; {total} requests from "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.workers} server "
+        f"process(es); {total} requests from "
         f"{args.clients} concurrent clients in {seconds:.1f} s: {total / seconds:.0f} requests/s, "
         f"{len(errors)} errors\n"
     )

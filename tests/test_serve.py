@@ -436,3 +436,22 @@ def test_a_missing_extra_names_what_to_install(home: Path, monkeypatch) -> None:
     r = invoke(["serve"])
     assert r.exit_code == 2
     assert "pip install 'hcpcs-cli[serve]'" in r.stderr and "uvicorn" in r.stderr
+
+
+def test_several_worker_processes_answer_alike(excerpt_root: Path, api: Server) -> None:
+    server = start(excerpt_root, "--workers", "2")
+    try:
+        with (
+            httpx.Client(base_url=server.url, timeout=30) as many,
+            httpx.Client(base_url=api.url, timeout=30) as one,
+        ):
+            for path in (
+                "/v1/codes/H2028",
+                "/v1/search?q=cpap",
+                "/api/hcpcs/v3/search?terms=walker",
+            ):
+                for _ in range(3):  # the workers share the socket: several answer in turn
+                    assert many.get(path).json() == one.get(path).json()
+            error_of(many.get("/v1/codes/H2099"), 404, "not_found")
+    finally:
+        stop(server)

@@ -57,6 +57,12 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log each request on stderr.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", "-w", min=1, max=16, help="Serve from this many processes (one per core)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the codes as a local, read-only JSON API (and the NLM Clinical Tables search shape
     at /api/hcpcs/v3/search). Needs the extra: pip install 'hcpcs-cli[serve]'.
@@ -90,7 +96,7 @@ def serve(
     from hcpcs_cli.serve.service import Service
 
     service = Service(release or os.environ.get("HCPCS_RELEASE") or None)
-    run(service, host, port, token, cors_origin or [], access_log, out.message)
+    run(service, host, port, token, cors_origin or [], access_log, out.message, workers)
 
 
 def mcp(ctx: typer.Context, release: ReleaseOpt = None) -> None:

@@ -18,7 +18,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 import sqlite3
+import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
@@ -46,6 +48,7 @@ from .service import (
 )
 
 MAX_BODY = 1 << 20  # bytes of a request body (a validation list)
+MAX_SEARCH_PROCESSES = 4  # one per core, up to this many
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 ALLOWED_METHODS = {"GET", "HEAD", "POST", "OPTIONS"}
 log = logging.getLogger("hcpcs.serve")
@@ -117,14 +120,15 @@ async def modifier(request: Request, service: Service) -> Json:
 async def search(request: Request, service: Service) -> Json:
     query = text_param("q", _q(request, "q") or _q(request, "query"), required=True)
     assert query is not None
-    return service.search(
+    result = await service.search_async(
         query,
         int_param("limit", _q(request, "limit"), 10, 1, 100),
         text_param("kind", _q(request, "kind")) or "procedure",
         text_param("prefix", _q(request, "prefix")),
         bool_param("active", _q(request, "active")),
         bool_param("explain", _q(request, "explain")),
-    ).to_dict()
+    )
+    return result.to_dict()
 
 
 async def compare(request: Request, service: Service) -> Json:
@@ -178,7 +182,7 @@ async def releases(request: Request, service: Service) -> Json:
 
 
 async def clinical_tables(request: Request, service: Service) -> Json:
-    return nlm.search(service, request.query_params)
+    return await nlm.search(service, request.query_params)
 
 
 async def openapi(request: Request, service: Service) -> Json:
@@ -372,14 +376,15 @@ def serve(
     cors_origins: Sequence[str],
     access_log: bool,
     announce: Callable[[str], None],
+    workers: int = 1,
 ) -> None:
-    """Bind, say where, and serve until interrupted."""
+    """Bind, say where, and serve until interrupted (with ``workers`` > 1, in that many
+    processes sharing the socket, each with its own catalog)."""
     import socket
 
     import uvicorn
 
     loopback = is_loopback(host)
-    app = create_app(service, token, cors_origins, LOOPBACK_HOSTS if loopback else None)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -390,30 +395,80 @@ def serve(
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}", "choose another --port"
         ) from None
+    # Listening now, before the app starts, queues the first connections instead of refusing
+    # them: the address announced below is reachable from the moment it is printed.
+    sock.listen(2048)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=access_log,
-        server_header=False,
-        timeout_keep_alive=5,
-        limit_concurrency=256,
-        lifespan="off",
-    )
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": access_log,
+        "server_header": False,
+        "timeout_keep_alive": 5,
+        "limit_concurrency": 256,
+        "lifespan": "off",
+    }
+    # Opening the catalog here builds the search index, once, before any worker starts.
     release = service.catalog.release_label or "none (bundled records only)"
-    import gc
-
-    # What is loaded now (the catalog, the index, the libraries) lives as long as the server:
-    # keep it out of the garbage collector's scans, which would otherwise pause requests.
-    gc.collect()
-    gc.freeze()
+    if workers == 1:
+        service.start_search_processes(min(MAX_SEARCH_PROCESSES, os.cpu_count() or 1))
+    processes = f" in {workers} processes" if workers > 1 else ""
     announce(
-        f"serving release {release} on http://{shown}:{bound} "
+        f"serving release {release} on http://{shown}:{bound}{processes} "
         f"(OpenAPI at /openapi.json; Ctrl-C stops)"
     )
-    _server_class()(config).run(sockets=[sock])
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        # Each worker process builds its own app from these settings (the token, if any,
+        # travels in its environment variable, never on a command line).
+        os.environ[SETTINGS_ENV] = json.dumps(
+            {"release": service.pinned, "cors": list(cors_origins), "loopback": loopback}
+        )
+        if token:
+            os.environ[TOKEN_ENV] = token
+        factory = f"{__name__}:app_from_environment"
+        config = uvicorn.Config(factory, factory=True, workers=workers, **options)
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        app = create_app(service, token, cors_origins, LOOPBACK_HOSTS if loopback else None)
+        _freeze_heap()
+        try:
+            _server_class()(uvicorn.Config(app, **options)).run(sockets=[sock])
+        finally:
+            service.close()
     announce("stopped")
+
+
+SETTINGS_ENV = "HCPCS_SERVE_SETTINGS"
+TOKEN_ENV = "HCPCS_SERVE_TOKEN"
+
+
+def app_from_environment() -> ASGIApp:
+    """The app of one worker process (``hcpcs serve --workers N``), from the settings its
+    parent put in the environment."""
+    settings = json.loads(os.environ[SETTINGS_ENV])
+    service = Service(settings["release"])
+    service.catalog  # noqa: B018 - open it before the first request (searches stay in-process)
+    _freeze_heap()
+    return create_app(
+        service,
+        os.environ.get(TOKEN_ENV) or None,
+        settings["cors"],
+        LOOPBACK_HOSTS if settings["loopback"] else None,
+    )
+
+
+def _freeze_heap() -> None:
+    # Hand the interpreter lock between the event loop and the search thread every millisecond
+    # (instead of five), so a long search delays a lookup by at most about that much.
+    sys.setswitchinterval(0.001)
+    """What is loaded now (the catalog, the index, the libraries) lives as long as the server:
+    keep it out of the garbage collector's scans, which would otherwise pause requests."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _server_class() -> type:

@@ -58,7 +58,7 @@ def _fields(name: str, value: str | None, default: str, allowed: tuple[str, ...]
     return fields
 
 
-def search(service: Service, params: Mapping[str, str]) -> list[Json]:
+async def search(service: Service, params: Mapping[str, str]) -> list[Json]:
     """The Clinical Tables answer for one request's query parameters."""
     if "q" in params:
         raise UsageError("parameter 'q' (an Elasticsearch query) is not supported here")
@@ -85,7 +85,7 @@ def search(service: Service, params: Mapping[str, str]) -> list[Json]:
         codes, total = _code_prefix(service, terms, offset + count)
         hits: dict[str, Hit] = {}
     else:
-        result = service.search(terms, offset + count, "procedure")
+        result = await service.search_async(terms, offset + count, "procedure")
         hits = {h.code: h for h in result.hits}
         codes, total = [h.code for h in result.hits], result.total
     codes = codes[offset : offset + count]

@@ -29,6 +29,9 @@ from hcpcs_cli.results import JsonObject
 from hcpcs_cli.sanitize import one_line
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+    from pathlib import Path
+
     from hcpcs_cli.browse import Listing
     from hcpcs_cli.catalog import Catalog, Lookup
     from hcpcs_cli.changes import Changes
@@ -84,6 +87,19 @@ def problem_of(exc: HcpcsError) -> Problem:
     if isinstance(exc, BusyError | DataIOError):
         return Problem(503, "unavailable", message, hint, (), code)
     return Problem(503, "data_error", message, hint, (), code)
+
+
+class SearchKey(NamedTuple):
+    """What a search answer depends on: the question, the release and today's date."""
+
+    query: str
+    limit: int
+    kind: str
+    prefix: str | None
+    active_only: bool
+    explain: bool
+    release: str | None
+    day: str
 
 
 # -- parameters ---------------------------------------------------------------------------------
@@ -146,7 +162,8 @@ class Service:
         self._seen: float | None = None  # the releases folder's time when the catalog was made
         self._checked = 0.0
         self.started = time.time()
-        self._searches: OrderedDict[tuple[object, ...], SearchResult] = OrderedDict()
+        self._searches: OrderedDict[SearchKey, SearchResult] = OrderedDict()
+        self._executor: Executor | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -171,6 +188,21 @@ class Service:
             return os.stat(self.store.releases_dir).st_mtime
         except OSError:
             return None
+
+    def start_search_processes(self, processes: int) -> None:
+        """Answer searches the cache cannot answer in ``processes`` processes of their own
+        (started now, catalogs opened, so that the first requests do not wait for them)."""
+        if processes < 1 or self._executor is not None:
+            return
+        self._executor = _search_pool(self.store.root, processes)
+        key = self._search_key("warm up", 1, "procedure", None, False, False)
+        for done in [self._executor.submit(search_in_worker, key) for _ in range(processes)]:
+            done.result()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
 
     # -- answers --------------------------------------------------------------------------------
     def health(self) -> JsonObject:
@@ -198,24 +230,68 @@ class Service:
         active_only: bool = False,
         explain: bool = False,
     ) -> SearchResult:
+        """A search, answered from the cache of recent answers when it can be."""
+        key = self._search_key(query, limit, kind, prefix, active_only, explain)
+        found = self._cached(key)
+        if found is None:
+            found = self.catalog.search(query, limit, kind, key.prefix, active_only, explain)
+            self._remember(key, found)
+        return found
+
+    async def search_async(
+        self,
+        query: str,
+        limit: int = 10,
+        kind: str = "procedure",
+        prefix: str | None = None,
+        active_only: bool = False,
+        explain: bool = False,
+    ) -> SearchResult:
+        """The same for the HTTP server. With search processes started, an answer not in the
+        cache is worked out in one of them (with its own catalog, on another core), so lookups
+        and cached answers keep flowing on the event loop instead of waiting behind it."""
+        import asyncio
+
+        key = self._search_key(query, limit, kind, prefix, active_only, explain)
+        found = self._cached(key)
+        if found is None:
+            if self._executor is None:
+                found = self.catalog.search(query, limit, kind, key.prefix, active_only, explain)
+            else:
+                loop = asyncio.get_running_loop()
+                found = await loop.run_in_executor(self._executor, search_in_worker, key)
+            self._remember(key, found)
+        return found
+
+    def _search_key(
+        self,
+        query: str,
+        limit: int,
+        kind: str,
+        prefix: str | None,
+        active_only: bool,
+        explain: bool,
+    ) -> SearchKey:
         if prefix is not None:
             from hcpcs_cli.browse import normalize_prefix
 
             prefix = normalize_prefix(prefix)
         from hcpcs_cli.release import today
 
-        catalog = self.catalog
         # Answers depend only on the data (read-only) and on today's date (statuses).
-        key = (query, limit, kind, prefix, active_only, explain, catalog.release_label, today())
+        label = self.catalog.release_label
+        return SearchKey(query, limit, kind, prefix, active_only, explain, label, today())
+
+    def _cached(self, key: SearchKey) -> SearchResult | None:
         found = self._searches.get(key)
         if found is not None:
             self._searches.move_to_end(key)
-            return found
-        result = catalog.search(query, limit, kind, prefix, active_only, explain)
+        return found
+
+    def _remember(self, key: SearchKey, result: SearchResult) -> None:
         self._searches[key] = result
         if len(self._searches) > CACHED_SEARCHES:
             self._searches.popitem(last=False)
-        return result
 
     def compare(self, codes: Sequence[str]) -> Comparison:
         if len(codes) > MAX_COMPARE:
@@ -288,3 +364,34 @@ def split_items(rows: Iterable[object]) -> list[str | tuple[str, str | None]]:
         if len(items) > MAX_VALIDATE:
             raise UsageError(f"too many codes (at most {MAX_VALIDATE} per request)")
     return items
+
+
+# -- the search process -------------------------------------------------------------------------
+_WORKER: dict[str, Catalog] = {}  # in the search process: the catalog of each release used
+
+
+def _search_pool(root: Path, processes: int) -> Executor:
+    """Processes for the searches the cache cannot answer; each opens its own catalog."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # the same on every platform, thread-safe
+    return ProcessPoolExecutor(processes, context, initializer=_start_worker, initargs=(str(root),))
+
+
+def _start_worker(root: str) -> None:
+    import signal
+
+    os.environ["HCPCS_HOME"] = root
+    # Ctrl-C reaches the whole process group: the server stops this process itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def search_in_worker(key: SearchKey) -> SearchResult:
+    """Runs in the search process."""
+    catalog = _WORKER.get(key.release or "")
+    if catalog is None:
+        from hcpcs_cli.catalog import Catalog
+
+        catalog = _WORKER[key.release or ""] = Catalog(key.release)
+    return catalog.search(key.query, key.limit, key.kind, key.prefix, key.active_only, key.explain)
