@@ -138,3 +138,26 @@ def test_the_table_wraps_long_notes_instead_of_cutting_them(imported) -> None:
     for word in ("intensive", "outpatient", "individualized", "2016-12-31"):
         assert any(word in w for w in words), word
     assert all(len(line) <= 60 for line in r.stdout.splitlines())
+
+
+def test_a_modifier_newer_than_the_release_is_not_in_it_rather_than_unknown(imported) -> None:
+    """FQ (audio-only, 2022) is absent from the 2020 release but named by bundled records that
+    were checked against 2026: show and validate both say it is not in that release."""
+    shown = json.loads(invoke(["show", "FQ", "--json"]).stdout)[0]
+    assert shown["status"] == "not-in-release"
+    assert shown["status_text"] == "not in release 2020 (added later)"
+    assert "audio-only" in shown["descriptor"]
+    r = invoke(["validate", "G0396-FQ", "FQ", "ZQ", "--json"])
+    statuses = [x["status"] for x in json.loads(r.stdout)["results"]]
+    assert statuses == ["not-in-release", "not-in-release", "unknown"]
+    assert r.exit_code == 1
+
+
+def test_validate_gives_the_wording_in_force_on_the_date(imported) -> None:
+    def descriptor(*extra: str) -> str:
+        r = invoke(["validate", "G0396", "--json", *extra])
+        return str(json.loads(r.stdout)["results"][0]["descriptor"])
+
+    assert "misuse" in descriptor()  # today: the 2026 wording the bundled record carries
+    assert "misuse" in descriptor("--date", "2026-02-01")
+    assert " abuse " in descriptor("--date", "2021-01-01")  # the 2020 release's wording

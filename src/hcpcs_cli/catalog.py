@@ -22,7 +22,7 @@ from .errors import CodeNotFound, RecordError, UsageError
 from .records import RECORD_SECTIONS, Record, section_key
 from .release import Official
 from .results import JsonObject, Row, jsonable
-from .status import CodeStatus, checked_date, judge
+from .status import CodeStatus, checked_date, judge, judge_named
 
 if TYPE_CHECKING:
     from .browse import Listing
@@ -226,6 +226,7 @@ class Catalog:
         if official is None and record is None:  # a modifier known from the records only
             descriptor = short = used[0][1]
             notes = ("meaning as the bundled records give it; import a release to confirm",)
+            status = judge_named(self.release_label, on)
         kind = "modifier" if len(code) == 2 else "procedure"
         return Entry(
             code,

@@ -109,6 +109,12 @@ def judge(
     )
 
 
+def judge_named(release: str | None, on: str | None = None) -> CodeStatus:
+    """A modifier that no held release has but the bundled records name (they were checked
+    against a newer release, FQ against 2026-01): not in the release in use, added later."""
+    return judge_dates(None, None, False, release, on, "bundled records")
+
+
 def record_is_newer(record: Record, release_effective: str | None) -> bool:
     """Whether the record was checked against a release newer than the one in use."""
     return release_effective is None or checked_date(record.checked_against) > release_effective

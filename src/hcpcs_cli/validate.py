@@ -24,7 +24,16 @@ from .codes import CodeRef, parse_code
 from .errors import InvalidCode, UsageError
 from .results import JsonObject, Row
 from .sanitize import one_line
-from .status import ACTIVE, STATES, UNKNOWN, CodeStatus, judge
+from .status import (
+    ACTIVE,
+    STATES,
+    UNKNOWN,
+    CodeStatus,
+    checked_date,
+    judge,
+    judge_named,
+    record_is_newer,
+)
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -203,7 +212,20 @@ class ValidationReport:
             record = self._records[code]
         if hit is not None:
             official, label, effective = hit
-            return judge(official, record, label, effective, day), official.descriptor
+            # The wording in force on the date, as show gives it: a bundled record checked
+            # against a newer release than the one in use carries CMS's later descriptor.
+            descriptor = official.descriptor
+            if (
+                record is not None
+                and record_is_newer(record, effective)
+                and (day is None or day >= checked_date(record.checked_against))
+            ):
+                descriptor = record.descriptor
+            return judge(official, record, label, effective, day), descriptor
+        if record is None and len(code) == 2:
+            uses = self.catalog.index.modifier_uses(code)
+            if uses:  # a modifier newer than the releases held, named by the bundled records
+                return judge_named(self.catalog.release_label, day), uses[0][1]
         status = judge(None, record, self.catalog.release_label, None, day)
         return status, record.descriptor if record else ""
 
