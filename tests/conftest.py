@@ -50,6 +50,24 @@ def require_shared() -> None:
     pytest.skip(SKIP_REASON)
 
 
+def reworded_release(folder: Path, name: str = "HCPC2027_ANWEB.txt") -> Path:
+    """The 2020 excerpt as a newer release (effective 2027) that rewords H2028's descriptor."""
+    lines = EXCERPT.read_bytes().decode("cp1252").split("\r\n")
+    edited = [
+        line[:11]
+        + "Sexual offender treatment service, each 15 minutes".ljust(80)
+        + line[91:276]
+        + "20270101"
+        + line[284:]
+        if line.startswith("H2028001003")
+        else line
+        for line in lines
+    ]
+    path = folder / name
+    path.write_bytes("\r\n".join(edited).encode("cp1252"))
+    return path
+
+
 @dataclass
 class Result:
     exit_code: int

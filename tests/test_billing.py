@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXCERPT, RELEASE_ZIP, invoke, require_shared
+from conftest import EXCERPT, RELEASE_ZIP, invoke, require_shared, reworded_release
 
 from hcpcs_cli import update
 
@@ -98,19 +98,7 @@ def test_open_uses_the_browser_or_prints_the_address(home, tmp_path: Path) -> No
 
 
 def test_show_on_a_date_uses_the_release_in_force(writable, tmp_path: Path) -> None:
-    lines = EXCERPT.read_bytes().decode("cp1252").split("\r\n")
-    reworded = [
-        line[:11]
-        + "Sexual offender treatment service, each 15 minutes".ljust(80)
-        + line[91:276]
-        + "20270101"
-        + line[284:]
-        if line.startswith("H2028001003")
-        else line
-        for line in lines
-    ]
-    path = tmp_path / "HCPC2027_ANWEB.txt"
-    path.write_bytes("\r\n".join(reworded).encode("cp1252"))
+    path = reworded_release(tmp_path)
     assert invoke(["data", "import", str(path)]).exit_code == 0
     (now,) = json.loads(invoke(["show", "H2028", "--json"]).stdout)
     assert now["descriptor"].endswith("each 15 minutes") and now["release"] == "2027"

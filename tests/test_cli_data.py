@@ -19,6 +19,7 @@ from conftest import (
     RELEASE_ZIP,
     invoke,
     require_shared,
+    reworded_release,
 )
 
 
@@ -272,20 +273,7 @@ def test_data_remove(writable) -> None:
 
 
 def test_show_flags_a_record_written_for_other_wording(home, tmp_path: Path) -> None:
-    lines = EXCERPT.read_bytes().decode("cp1252").split("\r\n")
-    edited = [
-        # A newer release (effective 2027) that rewords H2028.
-        line[:11]
-        + "Sexual offender treatment service, each 15 minutes".ljust(80)
-        + line[91:276]
-        + "20270101"
-        + line[284:]
-        if line.startswith("H2028001003")
-        else line
-        for line in lines
-    ]
-    path = tmp_path / "HCPC2027_ANWEB_reworded.txt"
-    path.write_bytes("\r\n".join(edited).encode("cp1252"))
+    path = reworded_release(tmp_path, "HCPC2027_ANWEB_reworded.txt")
     assert invoke(["data", "import", str(path)]).exit_code == 0
     (entry,) = json.loads(invoke(["show", "H2028", "--json"]).stdout)
     assert entry["descriptor"] == "Sexual offender treatment service, each 15 minutes"
