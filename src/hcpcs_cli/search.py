@@ -19,6 +19,7 @@ postings, so its cost does not grow with the number of codes. How a query is und
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,6 +51,9 @@ ASKED_TYPE_BONUS = {"not otherwise classified": 1.3}
 SERVED_WEIGHT = 0.5
 MODIFIER_FACTOR = 0.9
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+# Field key -> evidence strength (the third part of index.FIELDS), for the scoring loops.
+_STRENGTH: dict[str, float] = {key: spec[2] for key, spec in FIELDS.items()}
 
 
 class IndexReader(Protocol):
@@ -194,7 +198,7 @@ def search(
     prefix_code = squash(prefix) if prefix else ""
     if prefix_code:
         scores = {c: v for c, v in scores.items() if c.startswith(prefix_code)}
-    candidates = sorted(scores.items(), key=lambda kv: -kv[1][0])[: max(limit * 4, 80)]
+    candidates = heapq.nlargest(max(limit * 4, 80), scores.items(), key=lambda kv: kv[1][0])
     docs = reader.docs(code for code, _ in candidates)
     ranked: list[tuple[tuple[bool, bool, float, float, str], Hit]] = []
     for code, (score, why) in candidates:
@@ -417,7 +421,8 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     for code, value in total.items():
         share = value / weight_sum
         coverage[code] = share
-        results[code] = (value * (0.25 + 0.75 * share**2), tuple(reasons[code]))
+        why = tuple(reasons[code]) if explain else ()
+        results[code] = (value * (0.25 + 0.75 * share**2), why)
     _rescore(reader, results, coverage, concepts, words, heads, explain, reasons, query, expansions)
     return results, coverage
 
@@ -461,22 +466,28 @@ def _score_concept(
             ]
             if not matches:
                 continue
-            top = max(p.weight for _, _, _, found in matches for p in found)
-            close = {p.code for quality, _, _, found in matches if quality >= 0.8 for p in found}
+            # (The loops below run over every posting of every query word, thousands for a
+            # common word: plain tuple unpacking, no attribute look-ups.)
+            top = max(max(p[1] for p in found) for _, _, _, found in matches)
+            close = {p[0] for quality, _, _, found in matches if quality >= 0.8 for p in found}
             if not close:
-                close = {p.code for _, _, _, found in matches for p in found}
+                close = {p[0] for _, _, _, found in matches for p in found}
             telling = _idf(len(close), size)
             if position == 0 or not concept_weight:
                 concept_weight = max(concept_weight, telling)
             # The best match per code; why (the field, the word matched, how) is put into words
             # only when asked for (--explain), not for every posting of every search.
             term_best: dict[str, tuple[float, Posting, str, str]] = {}
+            get = term_best.get
             for quality, how, candidate, found in matches:
-                scale = 0.3 / top
+                flat = 0.7 * quality
+                scale = 0.3 * quality / top
                 for posting in found:
-                    value = quality * FIELDS[posting.field][2] * (0.7 + scale * posting.weight)
-                    if value > term_best.get(posting.code, (0.0,))[0]:
-                        term_best[posting.code] = (value, posting, candidate, how)
+                    code, weight, field, _ = posting
+                    value = _STRENGTH[field] * (flat + scale * weight)
+                    known = get(code)
+                    if known is None or value > known[0]:
+                        term_best[code] = (value, posting, candidate, how)
             for code, (value, posting, candidate, how) in term_best.items():
                 note = _match_note(term, candidate, how, posting.field) if explain else ""
                 parts[code].append((value, note, posting.head))
@@ -486,17 +497,20 @@ def _score_concept(
             # A multi-word alternative counts in full only when all its words match.
             if words == 1:
                 value = matched[0][0] * factor
+                head = matched[0][2]
             else:
                 value = sum(m[0] for m in matched) / words * (len(matched) / words) ** 2 * factor
-            if value > best.get(code, (0.0,))[0]:
+                head = any(m[2] for m in matched)
+            current = best.get(code)
+            if current is None or value > current[0]:
                 if not explain:
-                    best[code] = (value, "", any(m[2] for m in matched))
+                    best[code] = (value, "", head)
                     continue
                 note = "; ".join(m[1] for m in matched)
                 if position:
                     label = "lexicon" if concept.kind == "synonym" else "joined words"
                     note = f"'{concept.text}' means '{' '.join(alternative)}' ({label}): {note}"
-                best[code] = (value, note, any(m[2] for m in matched))
+                best[code] = (value, note, head)
     return best, concept_weight
 
 
@@ -513,7 +527,7 @@ def _rescore(
     expansions: Mapping[str, Mapping[str, tuple[float, str]]],
 ) -> None:
     """The finer checks, for the leaders only (they are the only ones that can change places)."""
-    leaders = sorted(results, key=lambda c: -results[c][0])[:RESCORED]
+    leaders = heapq.nlargest(RESCORED, results, key=lambda c: results[c][0])
     docs = reader.docs(leaders)
     phrase = " ".join(words)
     padded = f" {phrase} "
