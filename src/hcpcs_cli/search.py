@@ -420,6 +420,8 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     coverage: dict[str, float] = {}
     for code, value in total.items():
         share = value / weight_sum
+        if share < MIN_COVERAGE:
+            continue  # never an answer (see search): not scored, not rescored
         coverage[code] = share
         why = tuple(reasons[code]) if explain else ()
         results[code] = (value * (0.25 + 0.75 * share**2), why)
