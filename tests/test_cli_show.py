@@ -155,3 +155,15 @@ def test_a_modifier_known_only_from_the_records(home) -> None:
     (entry,) = _show("HQ")
     assert entry["kind"] == "modifier" and entry["descriptor"] == "Group setting"
     assert any("import a release" in n for n in entry["notes"])
+
+
+def test_also_called_parts_names_by_semicolons_and_repeats_none(home) -> None:
+    # G0396 has a common name with a comma in it ("SBIRT, 15 to 30 minutes") and an abbreviation
+    # that begins that name: each name must read whole, and none twice.
+    r = invoke(["show", "G0396", "--plain"], env={"COLUMNS": "400"})
+    assert r.exit_code == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("Also called"))
+    names = [n.strip() for n in line.removeprefix("Also called").split(";")]
+    assert "SBIRT, 15 to 30 minutes" in names
+    assert names.count("SBIRT") == 1
+    assert len(names) == len(set(names))

@@ -199,9 +199,10 @@ def header(entry: Entry, look: Look) -> RenderableType:
         pairs.append(("Kind", "modifier"))
     if r:
         pairs += [("Category", r.category), ("Unit", r.unit)]
-        names = list(r.abbreviations) + list(r.common_names[:3])
+        # A name may hold a comma ("SBIRT, 15 to 30 minutes"): names are parted by semicolons.
+        names = list(dict.fromkeys([*r.abbreviations, *r.common_names[:3]]))
         if names:
-            pairs.append(("Also called", ", ".join(names)))
+            pairs.append(("Also called", "; ".join(names)))
     if entry.coverage:
         pairs.append(("Medicare coverage", F.describe(F.COVERAGE, entry.coverage)))
     for note in entry.notes:
