@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 STOPWORDS = frozenset(
@@ -174,9 +175,14 @@ class Token(NamedTuple):
     example: bool = False  # in an "(e.g., ...)" list: an instance named, not what the code is
 
 
-def analyze(text: str) -> tuple[list[Token], list[str]]:
+@lru_cache(maxsize=32768)
+def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
     """A descriptor's tokens with head and negation marks, and the extra joined words of its
-    ordinary hyphenated compounds (``x-ray`` -> ``xray``), which the index also holds."""
+    ordinary hyphenated compounds (``x-ray`` -> ``xray``), which the index also holds.
+
+    Kept for the texts met last: building an index reads each descriptor several times (its
+    postings, its row, its phrase forms, the lexicon's matching), and a server meets the same
+    queries again."""
     lower = _WITH_OR_WITHOUT.sub("with", text.lower())
     tokens: list[Token] = []
     extra: list[str] = []
@@ -215,7 +221,7 @@ def analyze(text: str) -> tuple[list[Token], list[str]]:
                     continue
                 tokens.append(Token(stem(word), position, head, negated, served, example))
                 position += 1
-    return tokens, extra
+    return tuple(tokens), tuple(extra)
 
 
 _EXAMPLES = re.compile(r"\be\.g\.?|\bfor example\b")
