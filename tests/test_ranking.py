@@ -120,3 +120,21 @@ def test_a_concept_found_only_through_its_synonym_keeps_its_weight() -> None:
     # The weight is how telling the words are among all 6,000 codes, not among two.
     assert weight == pytest.approx(_idf(40, 6000)) and weight > 4
     assert len(best) == 40
+
+
+def test_a_query_that_is_the_head_phrase_names_the_item_whichever_word_is_the_head() -> None:
+    # 'Drolly frame/table system': the head noun is 'system', yet 'drolly frame' names the item;
+    # the frame that only holds weights ('..., drolly') is another item.
+    index = index_of(
+        {
+            "E9401": "Drolly frame/table system, mobile, any size",
+            "E9402": "Traction frame, drolly, includes weights",
+        }
+    )
+    from hcpcs_cli.tokens import roles
+
+    assert roles("Drolly frame/table system, mobile").modifiers == ("drolly", "frame", "table")
+    assert codes(index, "drolly frame")[0] == "E9401"
+    why = search(index, "drolly frame", explain=True).hits[0].why
+    assert any("head phrase" in reason for reason in why)
+    assert codes(index, "traction frame")[0] == "E9402"

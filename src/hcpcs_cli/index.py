@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "20"
+INDEX_VERSION = "21"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -75,7 +75,7 @@ class Doc(NamedTuple):
     item_type: str = ""  # accessory, replacement, add-on, ... ('' for a main item)
     length: int = 0  # descriptor words (for ties: a query covering more of it ranks first)
     head: str = ""  # the descriptor's head noun ('Commode chair, ...' -> chair)
-    modifiers: str = ""  # the other words of its head phrase, space-separated
+    modifiers: str = ""  # the words of its head phrase before the head, in order
     objects: str = ""  # the words of what the item is for or part of ('... for insulin pump')
     # The descriptor, short descriptor and names as query terms, "|"-separated in that order:
     # worked out when the index is built, so phrase checks at query time only split strings.
@@ -405,7 +405,7 @@ def gather(
             item_type=item_type(doc.descriptor),
             length=len(tokens),
             head=parts.head,
-            modifiers=" ".join(sorted(parts.modifiers)),
+            modifiers=" ".join(parts.modifiers),
             objects=" ".join(sorted(parts.objects)),
         )
         sources.append(Source(row, fields))

@@ -564,7 +564,12 @@ def _rescore(
                 score *= PAIR_BONUS
                 notes.append("two query words found side by side")
         if doc.kind == "procedure" and doc.head:
-            if doc.head in head_terms or last in heads.get(code, ()):
+            if len(words) > 1 and padded in f" {doc.modifiers} {doc.head} ":
+                # 'standing frame' in 'Standing frame/table system': the query names the item
+                # as the descriptor's head phrase does, whichever of its words is the head.
+                score *= HEAD_BONUS
+                notes.append("the query is in the descriptor's head phrase (names the item)")
+            elif doc.head in head_terms or last in heads.get(code, ()):
                 score *= HEAD_BONUS
                 notes.append("the query's last word names the item (descriptor head)")
             elif doc.head in object_terms:

@@ -253,7 +253,7 @@ class Roles(NamedTuple):
     """
 
     head: str
-    modifiers: frozenset[str]
+    modifiers: tuple[str, ...]  # in the descriptor's order: with the head, its head phrase
     objects: frozenset[str]
 
 
@@ -281,8 +281,8 @@ def roles(text: str) -> Roles:
     head_terms = _terms(words[:cut])
     objects = _terms(words[cut + 1 :]) if cut < len(words) and words[cut] in _OBJECT_START else []
     if not head_terms:
-        return Roles("", frozenset(), frozenset(objects))
-    return Roles(head_terms[-1], frozenset(head_terms[:-1]), frozenset(objects))
+        return Roles("", (), frozenset(objects))
+    return Roles(head_terms[-1], tuple(head_terms[:-1]), frozenset(objects))
 
 
 def head_noun(tokens: list[Token]) -> str | None:
