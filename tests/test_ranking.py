@@ -138,3 +138,91 @@ def test_a_query_that_is_the_head_phrase_names_the_item_whichever_word_is_the_he
     why = search(index, "drolly frame", explain=True).hits[0].why
     assert any("head phrase" in reason for reason in why)
     assert codes(index, "traction frame")[0] == "E9402"
+
+
+def index_with_lexicon(
+    descriptors: dict[str, str], entries: list[lexicon.Entry], monkeypatch: pytest.MonkeyPatch
+) -> Index:
+    """An index of made-up descriptors whose lexicon is ``entries`` alone."""
+    monkeypatch.setattr(lexicon, "prepared", lambda cache: entries)
+    return index_of(descriptors)
+
+
+def test_a_name_in_parentheses_is_part_of_the_head_but_examples_are_not() -> None:
+    assert lexicon.head_words("Injection, plovimab (zentrofa), 10 mg") == [
+        "injection",
+        "plovimab",
+        "zentrofa",
+    ]
+    assert lexicon.head_words("Injection, plovimab (e.g., zentrofa), 10 mg") == [
+        "injection",
+        "plovimab",
+    ]
+
+
+def test_a_lay_name_reaches_a_drug_by_the_brand_printed_in_parentheses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry = lexicon.Entry("zfx", ("zentrofa",), "drugs.toml", ("J",))
+    index = index_with_lexicon(
+        {
+            "J9501": "Injection, plovimab (zentrofa), 10 mg",
+            "S9501": "Home infusion of zentrofa-like agents, per diem",
+        },
+        [entry],
+        monkeypatch,
+    )
+    posting = {p.code: p for p in index.postings(["zfx"])["zfx"]}
+    assert posting["J9501"].field == "x"  # named by the head, not 'past the head'
+    assert codes(index, "zfx")[0] == "J9501"
+
+
+def test_a_term_that_names_the_item_is_filed_once_under_the_stronger_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 'zorb' reaches E9601 through its head ('trellis stander') and past it ('glide base'):
+    # it is the item's name, filed under the lexicon's full field only.
+    entry = lexicon.Entry("zorb", ("trellis stander", "glide base"), "dme.toml", ("E",))
+    index = index_with_lexicon(
+        {
+            "E9601": "Trellis stander, adjustable, with glide base",
+            "A9601": "Strap, glide base, used with trellis stander, each",
+        },
+        [entry],
+        monkeypatch,
+    )
+    fields = [p.field for p in index.postings(["zorb"])["zorb"] if p.code == "E9601"]
+    assert fields == ["x"]
+    assert codes(index, "zorb")[0] == "E9601"
+
+
+def test_the_descriptor_is_the_field_kept_when_a_curated_field_also_holds_the_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A long descriptor gives 'quillet' a lower raw BM25 weight than a short lexicon field; the
+    # search still values the official wording more, so that is the field kept.
+    long_text = "Quillet orthosis, " + ", ".join(f"feature {w}" for w in "abcdefghijklmnop")
+    entry = lexicon.Entry("quillet brace", ("quillet orthosis",), "op.toml", ("L",))
+    index = index_with_lexicon({"L9701": long_text, "L9702": "Quillet pad"}, [entry], monkeypatch)
+    posting = {p.code: p for p in index.postings(["quillet"])["quillet"]}
+    assert posting["L9701"].field == "l"
+
+
+def test_a_one_word_query_that_is_a_name_of_the_item_beats_names_that_contain_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entries = [
+        lexicon.Entry("vemp", ("vemplar pressure device",), "dme.toml", ("E", "A")),
+        lexicon.Entry("vemp mask", ("mask, used with vemplar",), "supplies.toml", ("E", "A")),
+    ]
+    index = index_with_lexicon(
+        {
+            "E9801": "Vemplar pressure device, bi-level, used with noninvasive interface (e.g., mask)",
+            "A9801": "Mask, used with vemplar pressure device",
+        },
+        entries,
+        monkeypatch,
+    )
+    assert codes(index, "vemp")[0] == "E9801"
+    why = search(index, "vemp", explain=True).hits[0].why
+    assert any("a name of this item" in reason for reason in why)

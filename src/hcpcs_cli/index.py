@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "21"
+INDEX_VERSION = "24"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -298,12 +298,19 @@ def build_postings(sources: Sequence[Source]) -> dict[str, list[Posting]]:
     index: dict[str, list[Posting]] = {}
     for term, codes in occurrences.items():
         idf = math.log(1 + (count - len(codes) + 0.5) / (len(codes) + 0.5))
-        postings = []
-        for code, places in codes.items():
-            weight, key = max(
+        weighed = {
+            code: [
                 (_weight(idf, k, length, average[k], factor), k) for k, length, factor, _ in places
-            )
-            head = any(h for k, _, _, h in places if k in OFFICIAL_FIELDS)
+            ]
+            for code, places in codes.items()
+        }
+        top = max(w for found in weighed.values() for w, _ in found) or 1.0
+        postings = []
+        for code, found in weighed.items():
+            # The field kept is the one the search will value most (see search._score_concept):
+            # the official descriptor's evidence, not a curated field's larger raw weight.
+            weight, key = max(found, key=lambda wk: FIELDS[wk[1]][2] * (0.7 + 0.3 * wk[0] / top))
+            head = any(h for k, _, _, h in codes[code] if k in OFFICIAL_FIELDS)
             postings.append(Posting(code, round(weight, 4), key, head))
         index[term] = postings
     return index
@@ -379,8 +386,11 @@ def gather(
     matcher = lexicon.Matcher(texts, items, heads)
     compiled = lexicon.compile_lexicon(lexicon.prepared(cache), matcher)
     for code, attached in compiled.attached.items():
-        for key, home in (("x", True), ("y", False)):
-            terms = [t for t, h in attached if h == home]
+        # A term that names the item through one wording and reaches it past the head through
+        # another is the item's name: filed once, under the stronger field.
+        home_terms = [t for t, h in attached if h]
+        away_terms = [t for t, h in attached if not h and t not in home_terms]
+        for key, terms in (("x", home_terms), ("y", away_terms)):
             if terms:
                 extra[code][key] = " | ".join(terms)
         if code in rows:

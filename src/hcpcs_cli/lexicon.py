@@ -146,9 +146,20 @@ def match_words(text: str) -> list[str]:
     return [f"!{t.term}" if t.negated else t.term for t in analyze(text)[0]]
 
 
+_NAME_IN_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_NOT_A_NAME = re.compile(
+    r"\s*(?:e\.g|for example|i\.e|includ|see |list |per |each|use |code )", re.I
+)
+
+
 def head_words(text: str) -> list[str]:
     """``match_words`` of the descriptor's head clause: its first clause, and the next one too
-    when the first is a single word ('Injection, ondansetron hydrochloride, ...')."""
+    when the first is a single word ('Injection, ondansetron hydrochloride, ...'). A name in
+    parentheses belongs to the clause it follows ('Injection, immune globulin (bivigam), 500 mg'
+    names bivigam); a list of examples does not."""
+    text = _NAME_IN_PARENTHESES.sub(
+        lambda m: ", " if _NOT_A_NAME.match(m.group(1)) else f" {m.group(1)} ", text
+    )
     clauses = [c for c in re.split(r"[,;:()\[\]]", text) if c.strip()]
     head = clauses[:2] if clauses and len(clauses[0].split()) <= 1 else clauses[:1]
     return match_words(", ".join(head))

@@ -549,12 +549,12 @@ def _rescore(
         if doc is None:
             continue
         notes: list[str] = []
-        if len(words) > 1:
-            names = doc.phrases.split("|")[2:]
-            if phrase in names:
-                score *= EXACT_NAME_BONUS
-                notes.append("the query is a name of this item (record or lexicon)")
-            elif phrase in doc.phrases:  # in the descriptors or a name (texts hold no '|')
+        names = doc.phrases.split("|")[2:]
+        if phrase in names:
+            score *= EXACT_NAME_BONUS
+            notes.append("the query is a name of this item (record or lexicon)")
+        elif len(words) > 1:
+            if phrase in doc.phrases:  # in the descriptors or a name (texts hold no '|')
                 score *= PHRASE_BONUS
                 notes.append("whole phrase found together")
             elif any(" " in n and f" {n} " in padded for n in names):
