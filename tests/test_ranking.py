@@ -226,3 +226,17 @@ def test_a_one_word_query_that_is_a_name_of_the_item_beats_names_that_contain_it
     assert codes(index, "vemp")[0] == "E9801"
     why = search(index, "vemp", explain=True).hits[0].why
     assert any("a name of this item" in reason for reason in why)
+
+
+def test_equal_scores_are_ordered_by_code_whatever_was_asked_before() -> None:
+    # 120 codes that match alike: the leaders rescored and the results shown must not depend
+    # on the order in which the index's caches hand the codes back.
+    descriptors = {
+        f"E9{n:03d}": f"Trovel seat, model {n % 7}, with crannet" for n in range(120, 0, -1)
+    }
+    index = index_of(descriptors)
+    first = codes(index, "trovel crannet")
+    assert first == sorted(first) and first[0] == "E9001"
+    codes(index, "crannet")  # fills the caches in another order
+    codes(index, "model trovel")
+    assert codes(index, "trovel crannet") == first

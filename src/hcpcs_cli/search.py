@@ -198,7 +198,11 @@ def search(
     prefix_code = squash(prefix) if prefix else ""
     if prefix_code:
         scores = {c: v for c, v in scores.items() if c.startswith(prefix_code)}
-    candidates = heapq.nlargest(max(limit * 4, 80), scores.items(), key=lambda kv: kv[1][0])
+    # Equal scores are ordered by code, so that a result never depends on what was asked before
+    # (an index's caches change the order in which codes are met) or on the process.
+    candidates = heapq.nsmallest(
+        max(limit * 4, 80), scores.items(), key=lambda kv: (-kv[1][0], kv[0])
+    )
     docs = reader.docs(code for code, _ in candidates)
     ranked: list[tuple[tuple[bool, bool, float, float, str], Hit]] = []
     for code, (score, why) in candidates:
@@ -529,7 +533,7 @@ def _rescore(
     expansions: Mapping[str, Mapping[str, tuple[float, str]]],
 ) -> None:
     """The finer checks, for the leaders only (they are the only ones that can change places)."""
-    leaders = heapq.nlargest(RESCORED, results, key=lambda c: results[c][0])
+    leaders = heapq.nsmallest(RESCORED, results, key=lambda c: (-results[c][0], c))
     docs = reader.docs(leaders)
     phrase = " ".join(words)
     padded = f" {phrase} "
