@@ -240,3 +240,26 @@ def test_equal_scores_are_ordered_by_code_whatever_was_asked_before() -> None:
     codes(index, "crannet")  # fills the caches in another order
     codes(index, "model trovel")
     assert codes(index, "trovel crannet") == first
+
+
+def test_the_clause_after_a_semicolon_names_the_code_within_its_family(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert lexicon.head_words("Frobnic screening; glimmet scope, each") == [
+        "frobnic",
+        "screening",
+        "glimmet",
+        "scope",
+    ]
+    entry = lexicon.Entry("glim", ("glimmet scope",), "g-codes.toml", ("G",))
+    index = index_with_lexicon(
+        {
+            "G9901": "Frobnic screening; glimmet scope",
+            "G9902": "Frobnic screening; alternative to g9901, tarvel scope, glimmet scope",
+        },
+        [entry],
+        monkeypatch,
+    )
+    posting = {p.code: p for p in index.postings(["glim"])["glim"]}
+    assert posting["G9901"].field == "x" and posting["G9902"].field == "y"
+    assert codes(index, "glim screening")[0] == "G9901"

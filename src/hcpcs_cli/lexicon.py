@@ -154,14 +154,20 @@ _NOT_A_NAME = re.compile(
 
 def head_words(text: str) -> list[str]:
     """``match_words`` of the descriptor's head clause: its first clause, and the next one too
-    when the first is a single word ('Injection, ondansetron hydrochloride, ...'). A name in
+    when the first is a single word ('Injection, ondansetron hydrochloride, ...') or ends at a
+    semicolon ('Colorectal cancer screening; flexible sigmoidoscopy'). A name in
     parentheses belongs to the clause it follows ('Injection, immune globulin (bivigam), 500 mg'
     names bivigam); a list of examples does not."""
     text = _NAME_IN_PARENTHESES.sub(
         lambda m: ", " if _NOT_A_NAME.match(m.group(1)) else f" {m.group(1)} ", text
     )
-    clauses = [c for c in re.split(r"[,;:()\[\]]", text) if c.strip()]
-    head = clauses[:2] if clauses and len(clauses[0].split()) <= 1 else clauses[:1]
+    parts = [c for c in re.split(r"([,;:()\[\]])", text)]
+    clauses = [c for c in parts[::2] if c.strip()]
+    # 'Colorectal cancer screening; flexible sigmoidoscopy': as in CPT, the words before a
+    # semicolon are shared by a family of codes and the clause after it names this one.
+    after_semicolon = len(parts) > 2 and parts[1] == ";" and parts[0].strip()
+    two = clauses and (len(clauses[0].split()) <= 1 or after_semicolon)
+    head = clauses[:2] if two else clauses[:1]
     return match_words(", ".join(head))
 
 
