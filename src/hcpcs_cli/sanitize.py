@@ -14,21 +14,25 @@ import re
 # CSI (ESC [ or 0x9B) with parameters and a final byte; OSC, DCS, SOS, PM and APC strings (7- or
 # 8-bit introducers) up to their terminator (BEL, ESC \ or 0x9C) or the end of the text; then any
 # other two-character ESC sequence.
-_SEQUENCE = re.compile(
+_SEQUENCE = (
     r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[\x20-\x7e]?"
 )
 # What is left: C0 controls except tab and newline, DEL, C1 controls, and the bidirectional
 # overrides that can make text read differently from what it is.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_JSON_UNSAFE = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+# (The patterns are compiled by ``re`` on first use, not at import: every command pays for what
+# is compiled at start-up, and most texts are printable, which ``str.isprintable`` tells at once:
+# every control character and bidirectional override is non-printable.)
 
 
 def clean(text: str) -> str:
     """``text`` without control characters or escape sequences (tab and newline are kept)."""
-    if not _CONTROL.search(text):
+    if text.isprintable() or not re.search(_CONTROL, text):
         return text
-    return _CONTROL.sub("", _SEQUENCE.sub("", text))
+    return re.sub(_CONTROL, "", re.sub(_SEQUENCE, "", text))
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -38,15 +42,12 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 def has_control(text: str) -> bool:
-    return bool(_CONTROL.search(text))
-
-
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+    return not text.isprintable() and bool(re.search(_CONTROL, text))
 
 
 def escape_json(rendered: str) -> str:
     """Escape, in JSON text, what ``json.dumps(ensure_ascii=False)`` leaves raw: DEL, C1 and
     the bidirectional and line separators (C0 controls are already escaped by the encoder)."""
-    if not _JSON_UNSAFE.search(rendered):
+    if rendered.isprintable() or not re.search(_JSON_UNSAFE, rendered):
         return rendered
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", rendered)
+    return re.sub(_JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", rendered)
