@@ -263,3 +263,22 @@ def test_the_clause_after_a_semicolon_names_the_code_within_its_family(
     posting = {p.code: p for p in index.postings(["glim"])["glim"]}
     assert posting["G9901"].field == "x" and posting["G9902"].field == "y"
     assert codes(index, "glim screening")[0] == "G9901"
+
+
+def test_a_lay_name_names_the_item_in_any_section_its_wording_heads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A file about H codes may name a drug: its brand still names the drug's J and Q codes.
+    entry = lexicon.Entry("quozal", ("dravonine/melox",), "behavioral-health.toml", ("H",))
+    index = index_with_lexicon(
+        {
+            "J9611": "Dravonine/melox, oral, up to 3 mg",
+            "Q9611": "Dravonine/melox 1 mg, oral, for use as a complete replacement",
+            "G9611": "Medication program; includes dravonine/melox, weekly",
+        },
+        [entry],
+        monkeypatch,
+    )
+    fields = {p.code: p.field for p in index.postings(["quozal"])["quozal"]}
+    assert fields == {"J9611": "x", "Q9611": "x", "G9611": "y"}
+    assert codes(index, "quozal")[:2] == ["J9611", "Q9611"]

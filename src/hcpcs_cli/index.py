@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "25"
+INDEX_VERSION = "27"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -48,7 +48,7 @@ FIELDS: dict[str, tuple[float, str, float]] = {
     "c": (0.3, "record category", 0.4),
     "u": (0.25, "record summary", 0.3),
     "x": (0.9, "lexicon", 0.85),
-    "y": (0.9, "lexicon (of another section, or past the head)", 0.7),
+    "y": (0.9, "lexicon (past the head)", 0.7),
     "b": (1.0, "abbreviation mined from the release", 0.9),
     "e": (0.5, "descriptor's examples (e.g.)", 0.6),
     "t": (0.3, "section heading", 0.35),

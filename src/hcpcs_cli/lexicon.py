@@ -165,7 +165,12 @@ def head_words(text: str) -> list[str]:
     clauses = [c for c in parts[::2] if c.strip()]
     # 'Colorectal cancer screening; flexible sigmoidoscopy': as in CPT, the words before a
     # semicolon are shared by a family of codes and the clause after it names this one.
-    after_semicolon = len(parts) > 2 and parts[1] == ";" and parts[0].strip()
+    after_semicolon = (
+        len(parts) > 2
+        and parts[1] == ";"
+        and bool(parts[0].strip())
+        and not _NOT_A_NAME.match(parts[2])  # '...; includes ...' lists contents, names nothing
+    )
     two = clauses and (len(clauses[0].split()) <= 1 or after_semicolon)
     head = clauses[:2] if two else clauses[:1]
     return match_words(", ".join(head))
@@ -256,9 +261,9 @@ class Matcher:
 
 
 class Compiled(NamedTuple):
-    # code -> lay terms attached to it, each with whether it names the code's own item: its file
-    # describes the code's section ('zofran' from the drugs file on a J code, not on a G quality
-    # measure) and its wording is in the descriptor's head clause
+    # code -> lay terms attached to it, each with whether it names the code's own item: its
+    # wording is in the descriptor's head clause (quality data codes that mention a drug are
+    # ranked down by their own item-type prior)
     attached: dict[str, list[tuple[str, bool]]]
     synonyms: dict[str, list[tuple[str, ...]]]  # query phrase -> official word sequences
     unmatched: list[tuple[Entry, str]]  # wordings no descriptor contains
@@ -297,9 +302,10 @@ def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
             if len(codes) <= BROAD:
                 for code in codes:
                     terms = attached.setdefault(code, [])
-                    home = (not entry.sections or code[:1] in entry.sections) and (
-                        matcher.in_head(code, wording)
-                    )
+                    # Whatever file it comes from: a drug's brand names its oral Q code or
+                    # its pass-through C code as well as its J code ('suboxone' from the
+                    # behavioral-health file names J0572-J0575).
+                    home = matcher.in_head(code, wording)
                     if (entry.term, home) not in terms:
                         terms.append((entry.term, home))
     return Compiled(attached, synonyms, unmatched)
