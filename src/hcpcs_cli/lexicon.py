@@ -155,7 +155,8 @@ _NOT_A_NAME = re.compile(
 def head_words(text: str) -> list[str]:
     """``match_words`` of the descriptor's head clause: its first clause, and the next one too
     when the first is a single word ('Injection, ondansetron hydrochloride, ...') or ends at a
-    semicolon ('Colorectal cancer screening; flexible sigmoidoscopy'). A name in
+    semicolon ('Colorectal cancer screening; flexible sigmoidoscopy') or opens a family ('All
+    lower extremity prostheses, foot, ...'). A name in
     parentheses belongs to the clause it follows ('Injection, immune globulin (bivigam), 500 mg'
     names bivigam); a list of examples does not."""
     text = _NAME_IN_PARENTHESES.sub(
@@ -171,7 +172,9 @@ def head_words(text: str) -> list[str]:
         and bool(parts[0].strip())
         and not _NOT_A_NAME.match(parts[2])  # '...; includes ...' lists contents, names nothing
     )
-    two = clauses and (len(clauses[0].split()) <= 1 or after_semicolon)
+    # 'All lower extremity prostheses, foot, external keel': 'All ...' opens a family too.
+    family = len(parts) > 2 and parts[1] == "," and parts[0].lower().lstrip().startswith("all ")
+    two = clauses and (len(clauses[0].split()) <= 1 or after_semicolon or family)
     head = clauses[:2] if two else clauses[:1]
     return match_words(", ".join(head))
 

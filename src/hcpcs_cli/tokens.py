@@ -90,7 +90,20 @@ BOUND_PREFIXES = frozenset(
     ]
 )
 _IRREGULAR = {
+    # Words whose singular ends in s are their own stem ('lens' must not become 'len' while
+    # 'lenses' becomes 'lens').
+    "lens": "lens",
+    "canvas": "canvas",
+    "bias": "bias",
+    "pancreas": "pancreas",
+    "atlas": "atlas",
     "lenses": "lens",
+    "prostheses": "prosthesis",
+    "orthoses": "orthosis",
+    "diagnoses": "diagnosis",
+    "analyses": "analysis",
+    "anastomoses": "anastomosis",
+    "crises": "crisis",
     "feet": "foot",
     "teeth": "tooth",
     "children": "child",
@@ -272,6 +285,10 @@ def roles(text: str) -> Roles:
     lower = _WITH_OR_WITHOUT.sub("with", text.lower())
     # The first clause that says what the item is ('For diabetics only, ...' says whom for).
     clauses = [c for c in _BREAK.split(lower) if _WORD.search(c)]
+    first_break = _BREAK.search(lower)
+    if first_break and first_break.group() == "," and lower.lstrip().startswith("all "):
+        # 'All lower extremity prostheses, foot, external keel': the family, then the item.
+        clauses = clauses[1:]
     clause = next((c for c in clauses if not c.lstrip().startswith("for ")), "")
     negation = _NEGATION.search(clause)
     if negation:

@@ -1,0 +1,41 @@
+"""Text handling shared by the index and the query: stems, heads, roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from hcpcs_cli.lexicon import head_words
+from hcpcs_cli.tokens import query_terms, roles, stem
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("services", "service"),
+        ("therapies", "therapy"),
+        ("boxes", "box"),
+        ("dressings", "dressing"),
+        ("glasses", "glass"),
+        ("diagnosis", "diagnosis"),
+        ("prostheses", "prosthesis"),
+        ("orthoses", "orthosis"),
+        ("doses", "dose"),
+        ("feet", "foot"),
+        ("lenses", "lens"),
+    ],
+)
+def test_one_stem_for_singular_and_plural(word: str, expected: str) -> None:
+    assert stem(word) == expected
+    assert stem(expected) == expected  # the singular is its own stem: query and index agree
+
+
+def test_a_family_opened_by_all_is_not_the_item() -> None:
+    text = "All lower extremity prostheses, foot, external keel, sach foot"
+    assert roles(text).head == "foot"
+    assert head_words(text)[-1] == "foot"
+    # Only a family followed by a comma: a parenthesis inside the name does not open one.
+    assert roles("All potassium hydroxide (koh) preparations").head == "hydroxide"
+
+
+def test_query_words_after_a_negation_are_marked() -> None:
+    assert query_terms("dressing without adhesive") == ["dressing", "!adhesive"]
