@@ -285,3 +285,21 @@ def test_a_lay_name_names_the_item_in_any_section_its_wording_heads(
     fields = {p.code: p.field for p in index.postings(["quozal"])["quozal"]}
     assert fields == {"J9611": "x", "Q9611": "x", "G9611": "y"}
     assert codes(index, "quozal")[:2] == ["J9611", "Q9611"]
+
+
+def test_a_negated_word_in_a_lay_name_earns_no_credit(monkeypatch: pytest.MonkeyPatch) -> None:
+    entries = [
+        lexicon.Entry("frell list not checked", ("frell list not documented",), "q.toml", ("G",)),
+        lexicon.Entry("frell list checked", ("frell list documented",), "q.toml", ("G",)),
+    ]
+    index = index_with_lexicon(
+        {
+            "G9701": "Frell list documented by the clinician",
+            "G9702": "Frell list not documented, reason not given",
+        },
+        entries,
+        monkeypatch,
+    )
+    assert {p.code for p in index.postings(["!checked"])["!checked"]} == {"G9702"}
+    assert codes(index, "frell list checked")[0] == "G9701"
+    assert codes(index, "frell list not checked")[0] == "G9702"

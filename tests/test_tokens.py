@@ -39,3 +39,16 @@ def test_a_family_opened_by_all_is_not_the_item() -> None:
 
 def test_query_words_after_a_negation_are_marked() -> None:
     assert query_terms("dressing without adhesive") == ["dressing", "!adhesive"]
+
+
+def test_a_negation_reaches_the_rest_of_the_list_it_opens() -> None:
+    def negated(text: str) -> list[str]:
+        return [t for t in query_terms(text) if t.startswith("!")]
+
+    text = "Record of zibbets not documented as obtained, updated, or reviewed by the clinician"
+    assert negated(text) == ["!documented", "!obtained", "!updated", "!reviewed", "!clinician"]
+    # A list of contents after the negated clause is not negated, nor a new clause.
+    assert negated(
+        "Heat lamp, without stand (table model), includes bulb, or infrared element"
+    ) == ["!stand"]
+    assert negated("Dressing, without adhesive border, each") == ["!adhesive", "!border"]

@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from . import bundle
 from .status import record_is_newer
-from .tokens import analyze, roles, tokenize
+from .tokens import analyze, query_terms, roles
 
 if TYPE_CHECKING:
     from .records import Record
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "31"
+INDEX_VERSION = "33"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -280,7 +280,9 @@ def build_postings(sources: Sequence[Source]) -> dict[str, list[Posting]]:
                     for term, _, _ in named:
                         occurrences[term].setdefault(code, []).append(("e", len(named), 1.0, False))
             else:
-                words = tokenize(text)
+                # Names, keywords and lay terms, each read as a query is: a word after 'not' or
+                # 'without' in 'med list not reviewed' is filed as negated, as in a descriptor.
+                words = [w for name in text.split("|") for w in query_terms(name)]
                 kept = [(w, i, False) for i, w in enumerate(words)]
                 size = len(words)
             if not kept:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -104,6 +105,7 @@ _IRREGULAR = {
     "analyses": "analysis",
     "anastomoses": "anastomosis",
     "crises": "crisis",
+    "metastases": "metastasis",
     "feet": "foot",
     "teeth": "tooth",
     "children": "child",
@@ -203,8 +205,12 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
     position = 0
     examples = _example_spans(lower)
     offset = -1  # where the clause starts in ``lower`` (clauses are split at one character)
-    # Clauses split at punctuation; a negation word negates the rest of its clause.
-    for clause_index, clause in enumerate(_BREAK.split(lower)):
+    # Clauses split at punctuation; a negation word negates the rest of its clause, and the rest
+    # of a list it opens ('not documented as obtained, updated, or reviewed').
+    clauses = _BREAK.split(lower)
+    breaks = [m.group() for m in _BREAK.finditer(lower)]
+    negating = False
+    for clause_index, clause in enumerate(clauses):
         offset += 1
         start_of_clause = offset
         offset += len(clause)
@@ -212,6 +218,9 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
             head = head and not tokens  # the head is what comes before the first break
         negation = _NEGATION.search(clause)
         cut = negation.start() if negation else len(clause)
+        if negating and not negation and _continues_list(clauses, breaks, clause_index):
+            cut = 0
+        negating = bool(negation) or cut == 0
         serves = _OBJECT_TRIGGER.search(clause)
         serving = serves.end() if serves else len(clause)
         for match in _WORD.finditer(clause):
@@ -235,6 +244,29 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
                 tokens.append(Token(stem(word), position, head, negated, served, example))
                 position += 1
     return tuple(tokens), tuple(extra)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:(?:or|and|nor|and/or)\s+)?[a-z0-9-]+(?:\s+[a-z0-9-]+)?\s*$")
+
+
+def _continues_list(clauses: Sequence[str], breaks: Sequence[str], index: int) -> bool:
+    """Whether clause ``index`` goes on with a list begun in the clause before it: it follows a
+    comma and is a short item ('updated') or opens with 'or'/'and' ('or reviewed by ...'), and
+    the list it belongs to ends with such an 'or'/'and' item."""
+    if breaks[index - 1] != ",":
+        return False
+    clause = clauses[index].strip()
+    if clause.startswith(("includ", "e.g", "per ", "each")):
+        return False
+    if re.match(r"(?:or|and|nor|and/or)\s", clause):
+        return True
+    following = clauses[index + 1].strip() if index + 1 < len(clauses) else ""
+    return (
+        bool(_LIST_ITEM.match(clause))
+        and index < len(breaks)
+        and breaks[index] == ","
+        and bool(re.match(r"(?:or|and|nor|and/or)\s", following))
+    )
 
 
 _EXAMPLES = re.compile(r"\be\.g\.?|\bfor example\b")
