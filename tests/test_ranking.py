@@ -303,3 +303,52 @@ def test_a_negated_word_in_a_lay_name_earns_no_credit(monkeypatch: pytest.Monkey
     assert {p.code for p in index.postings(["!checked"])["!checked"]} == {"G9702"}
     assert codes(index, "frell list checked")[0] == "G9701"
     assert codes(index, "frell list not checked")[0] == "G9702"
+
+
+def test_curated_record_text_never_outranks_the_official_wording_of_another_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hcpcs_cli import bundle
+    from hcpcs_cli import search as search_module
+
+    base = bundle.get_record("H0038")
+    assert base is not None
+    # A record that names 'flonk' only in its curated names (where the service is given).
+    record = base._replace(
+        code="G9811",
+        descriptor="Brivel treatment, weekly bundle",
+        short_descriptor="Brivel weekly bundle",
+        common_names=("brivel at a flonk clinic", "weekly flonk clinic brivel"),
+        abbreviations=(),
+        keywords=("flonk clinic",),
+    )
+    descriptors = {
+        "G9811": "Brivel treatment, weekly bundle",
+        "G9812": "Flonk treatment, weekly bundle",
+        **{f"G98{n:02d}": f"Other treatment {n}, weekly bundle" for n in range(20, 60)},
+    }
+    # The other code's record says where its service is given too.
+    other = record._replace(
+        code="G9812",
+        descriptor=descriptors["G9812"],
+        short_descriptor="Flonk weekly bundle",
+        common_names=("weekly flonk clinic treatment",),
+        keywords=("flonk clinic",),
+    )
+    monkeypatch.setattr(lexicon, "prepared", lambda cache: [])
+    built = gather(_Release(descriptors), {"G9811": record, "G9812": other})  # type: ignore[arg-type]
+    index = Index(write(sqlite3.connect(":memory:"), built, "test"))
+    assert codes(index, "flonk clinic weekly")[0] == "G9812"
+    why = next(
+        h for h in search(index, "flonk clinic weekly", explain=True).hits if h.code == "G9811"
+    )
+    assert any("curated text" in reason for reason in why.why)
+
+    # The discount is what widens the gap: the curated-only code loses more than the other.
+    def gap() -> float:
+        scores = {h.code: h.score for h in search(index, "flonk clinic weekly").hits}
+        return scores["G9811"] / scores["G9812"]
+
+    with_discount = gap()
+    monkeypatch.setattr(search_module, "CURATED_DISCOUNT", 0.0)
+    assert with_discount < gap() * 0.9

@@ -52,3 +52,8 @@ def test_a_negation_reaches_the_rest_of_the_list_it_opens() -> None:
         "Heat lamp, without stand (table model), includes bulb, or infrared element"
     ) == ["!stand"]
     assert negated("Dressing, without adhesive border, each") == ["!adhesive", "!border"]
+
+
+def test_a_negation_in_parentheses_ends_with_them() -> None:
+    text = "Drug (other than tobacco) abuse assessment (e.g., audit, dast), and brief intervention"
+    assert [t for t in query_terms(text) if t.startswith("!")] == ["!tobacco"]

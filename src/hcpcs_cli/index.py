@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "33"
+INDEX_VERSION = "35"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -55,6 +55,9 @@ FIELDS: dict[str, tuple[float, str, float]] = {
 }
 OFFICIAL_FIELDS = frozenset("ls")
 _FIELD_KEYS = {key: key for key in FIELDS}  # a stored field key, checked in one look-up
+_IN_HEAD = frozenset({"1", "3"})  # a posting's stored flags (see write)
+_OFFICIAL = frozenset({"2", "3"})
+RECORD_FIELDS = frozenset("nkcu")  # a record's curated names, keywords, category, summary
 K1, B = 1.2, 0.75
 LONG_TERM = 8  # terms this long also get two-deletion near-miss keys
 ABBREVIATION_REACH = 80
@@ -85,8 +88,9 @@ class Doc(NamedTuple):
 class Posting(NamedTuple):
     code: str
     weight: float
-    field: str
-    head: bool
+    field: str  # the field kept: the one the search values most
+    head: bool  # the term is in the descriptor's head
+    official: bool = False  # the term is in the official descriptors, whichever field was kept
 
 
 # -- item types --------------------------------------------------------------------------------
@@ -315,7 +319,8 @@ def build_postings(sources: Sequence[Source]) -> dict[str, list[Posting]]:
             # the official descriptor's evidence, not a curated field's larger raw weight.
             weight, key = max(found, key=lambda wk: FIELDS[wk[1]][2] * (0.7 + 0.3 * wk[0] / top))
             head = any(h for k, _, _, h in codes[code] if k in OFFICIAL_FIELDS)
-            postings.append(Posting(code, round(weight, 4), key, head))
+            official = any(k in OFFICIAL_FIELDS for k, _, _, _ in codes[code])
+            postings.append(Posting(code, round(weight, 4), key, head, official))
         index[term] = postings
     return index
 
@@ -444,12 +449,20 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
         " length INTEGER, head TEXT, modifiers TEXT, objects TEXT, phrases TEXT)"
     )
     conn.execute("CREATE TABLE modifier_use (modifier TEXT, code TEXT, meaning TEXT, use TEXT)")
-    # Postings are stored as text: "code weight field head;..." (codes and fields hold no spaces).
+    # Postings are stored as text: "code weight field flags;..." (codes and fields hold no
+    # spaces; flags: 1 in the head, 2 in the official descriptors, 3 both).
     ordered = sorted(postings)
     conn.executemany(
         "INSERT INTO terms VALUES (?, ?, ?)",
         (
-            (i, t, ";".join(f"{p.code} {p.weight} {p.field} {int(p.head)}" for p in postings[t]))
+            (
+                i,
+                t,
+                ";".join(
+                    f"{p.code} {p.weight} {p.field} {int(p.head) + 2 * int(p.official)}"
+                    for p in postings[t]
+                ),
+            )
             for i, t in enumerate(ordered)
         ),
     )
@@ -594,10 +607,18 @@ class Index:
         sql = "SELECT term, postings FROM terms WHERE term IN ({marks})"
         make = Posting._make
         for term, raw in _select_in(self.conn, sql, wanted.difference(out)):
-            # "code weight field head;..." (a common word has thousands: one pass, no branches)
+            # "code weight field flags;..." (a common word has thousands: one pass, no branches)
             rows = [
-                make((code, float(weight), _FIELD_KEYS.get(key, "l"), head == "1"))
-                for code, weight, key, head in map(str.split, str(raw).split(";"))
+                make(
+                    (
+                        code,
+                        float(weight),
+                        _FIELD_KEYS.get(key, "l"),
+                        flags in _IN_HEAD,
+                        flags in _OFFICIAL,
+                    )
+                )
+                for code, weight, key, flags in map(str.split, str(raw).split(";"))
             ]
             out[str(term)] = rows
             if parsed and len(parsed) >= PARSED_TERMS:

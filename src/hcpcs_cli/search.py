@@ -27,7 +27,7 @@ from typing import NamedTuple, Protocol
 
 from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
-from .index import FIELDS, ITEM_PRIOR, Doc, Posting, asks_for
+from .index import FIELDS, ITEM_PRIOR, RECORD_FIELDS, Doc, Posting, asks_for
 from .results import JsonObject, Row
 from .status import NOT_IN_RELEASE, CodeStatus, judge_dates
 from .tokens import STOPWORDS, analyze, query_terms, roles, stem
@@ -50,6 +50,7 @@ TEMPORARY_PRIOR = 0.92
 ASKED_TYPE_BONUS = {"not otherwise classified": 1.3}
 SERVED_WEIGHT = 0.5
 MODIFIER_FACTOR = 0.9
+CURATED_DISCOUNT = 0.3  # share of a match found only in curated record text, taken off
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 # Field key -> evidence strength (the third part of index.FIELDS), for the scoring loops.
@@ -402,6 +403,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     total: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
     heads: dict[str, set[int]] = defaultdict(set)
+    curated_part: dict[str, float] = defaultdict(float)
     weight_sum = 0.0
     weights: list[float] = []
     # In 'liner for prosthesis' the liner is asked for; the prosthesis only says which liner.
@@ -412,8 +414,12 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
             concept_weight *= SERVED_WEIGHT
         weights.append(concept_weight)
         weight_sum += concept_weight
-        for code, (value, note, head) in best.items():
+        for code, (value, note, head, curated) in best.items():
             total[code] += concept_weight * value
+            if curated:
+                # Found only in a record's curated text (its names, keywords, summary): such
+                # matches raise recall but must not outrank the official wording of another code.
+                curated_part[code] += concept_weight * value
             if head:
                 heads[code].add(index_of_concept)
             if explain:
@@ -427,8 +433,14 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
         if share < MIN_COVERAGE:
             continue  # never an answer (see search): not scored, not rescored
         coverage[code] = share
+        curated_share = curated_part.get(code, 0.0) / value
+        if curated_share and explain:
+            reasons[code].append(
+                f"{curated_share:.0%} of the match only in a record's curated text"
+            )
         why = tuple(reasons[code]) if explain else ()
-        results[code] = (value * (0.25 + 0.75 * share**2), why)
+        score = value * (0.25 + 0.75 * share**2) * (1.0 - CURATED_DISCOUNT * curated_share)
+        results[code] = (score, why)
     _rescore(reader, results, coverage, concepts, words, heads, explain, reasons, query, expansions)
     return results, coverage
 
@@ -449,7 +461,7 @@ def _score_concept(
     postings: Mapping[str, Sequence[Posting]],
     size: int,
     explain: bool = False,
-) -> tuple[dict[str, tuple[float, str, bool]], float]:
+) -> tuple[dict[str, tuple[float, str, bool, bool]], float]:
     """Per code: how well it matches the concept (0 to 1), why, and whether the match is the
     descriptor's head noun; and the concept's weight: how telling it is, the inverse document
     frequency of its rarest word (a word a few codes share tells more than one hundreds share).
@@ -460,10 +472,10 @@ def _score_concept(
     code matching every concept through the lexicon beats one matching half of them officially,
     and an official match beats a curated one for the same concept.
     """
-    best: dict[str, tuple[float, str, bool]] = {}
+    best: dict[str, tuple[float, str, bool, bool]] = {}
     concept_weight = 0.0
     for position, alternative in enumerate(concept.alternatives):
-        parts: dict[str, list[tuple[float, str, bool]]] = defaultdict(list)
+        parts: dict[str, list[tuple[float, str, bool, bool]]] = defaultdict(list)
         for term in alternative:
             matches = [
                 (quality, how, candidate, postings[candidate])
@@ -489,14 +501,15 @@ def _score_concept(
                 flat = 0.7 * quality
                 scale = 0.3 * quality / top
                 for posting in found:
-                    code, weight, field, _ = posting
+                    code, weight, field, _, _ = posting
                     value = _STRENGTH[field] * (flat + scale * weight)
                     known = get(code)
                     if known is None or value > known[0]:
                         term_best[code] = (value, posting, candidate, how)
             for code, (value, posting, candidate, how) in term_best.items():
                 note = _match_note(term, candidate, how, posting.field) if explain else ""
-                parts[code].append((value, note, posting.head))
+                curated = posting.field in RECORD_FIELDS and not posting.official
+                parts[code].append((value, note, posting.head, curated))
         words = len(alternative)
         factor = 1.0 if position == 0 else SYNONYM_FACTOR
         for code, matched in parts.items():
@@ -504,19 +517,21 @@ def _score_concept(
             if words == 1:
                 value = matched[0][0] * factor
                 head = matched[0][2]
+                curated = matched[0][3]
             else:
                 value = sum(m[0] for m in matched) / words * (len(matched) / words) ** 2 * factor
                 head = any(m[2] for m in matched)
+                curated = all(m[3] for m in matched)
             current = best.get(code)
             if current is None or value > current[0]:
                 if not explain:
-                    best[code] = (value, "", head)
+                    best[code] = (value, "", head, curated)
                     continue
                 note = "; ".join(m[1] for m in matched)
                 if position:
                     label = "lexicon" if concept.kind == "synonym" else "joined words"
                     note = f"'{concept.text}' means '{' '.join(alternative)}' ({label}): {note}"
-                best[code] = (value, note, head)
+                best[code] = (value, note, head, curated)
     return best, concept_weight
 
 

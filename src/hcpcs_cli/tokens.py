@@ -218,9 +218,10 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
             head = head and not tokens  # the head is what comes before the first break
         negation = _NEGATION.search(clause)
         cut = negation.start() if negation else len(clause)
-        if negating and not negation and _continues_list(clauses, breaks, clause_index):
+        continued = negating and not negation and _continues_list(clauses, breaks, clause_index)
+        if continued:
             cut = 0
-        negating = bool(negation) or cut == 0
+        negating = bool(negation) or continued
         serves = _OBJECT_TRIGGER.search(clause)
         serving = serves.end() if serves else len(clause)
         for match in _WORD.finditer(clause):
