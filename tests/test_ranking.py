@@ -75,6 +75,9 @@ def test_a_catch_all_code_is_asked_for_by_other_or_unlisted() -> None:
     )
     assert codes(index, "velmorab")[0] == "J9201"
     assert codes(index, "velmorab other")[0] == "J9202"
+    assert item_type("Drobble vest, replacement for use with patient owned equipment, each") == (
+        "replacement part"
+    )
     assert item_type("Drobble lens, other type") == "not otherwise classified"
     assert item_type("Drobble supply; miscellaneous") == "not otherwise classified"
     assert item_type("Drobble lens, bifocal, other than glass") == ""

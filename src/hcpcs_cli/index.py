@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "35"
+INDEX_VERSION = "36"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -196,14 +196,16 @@ def item_type(descriptor: str) -> str:
     """What kind of item a descriptor names, when it is not the main item itself.
 
     Add-on, not-otherwise-classified and noncovered markers count anywhere; the others only in
-    the head clause or a short trailing qualifier (', replacement only'), never inside a list of
+    the head clause, a short trailing qualifier (', replacement only') or a clause that opens with
+    it (', replacement for use with patient owned equipment'), never inside a list of
     what the item includes ('... includes container, contents, supplies')."""
     lower = f" {descriptor.lower()}"
     clauses = re.split(r"[,;:()]", lower)
     named = " ".join(
         c
         for i, c in enumerate(clauses)
-        if not _INCLUSION.match(c) and (i == 0 or len(c.split()) <= 3)
+        if not _INCLUSION.match(c)
+        and (i == 0 or len(c.split()) <= 3 or c.lstrip().startswith(("replacement", "replace ")))
     )
     for name, markers, _ in ITEM_TYPES:
         text = lower if name in _WHOLE_TEXT_TYPES else f" {named} "
