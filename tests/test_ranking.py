@@ -78,6 +78,7 @@ def test_a_catch_all_code_is_asked_for_by_other_or_unlisted() -> None:
     assert item_type("Drobble vest, replacement for use with patient owned equipment, each") == (
         "replacement part"
     )
+    assert item_type("Upper extremity addition, drobble socket, each") == "accessory"
     assert item_type("Drobble lens, other type") == "not otherwise classified"
     assert item_type("Drobble supply; miscellaneous") == "not otherwise classified"
     assert item_type("Drobble lens, bifocal, other than glass") == ""

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "36"
+INDEX_VERSION = "37"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -158,6 +158,7 @@ ITEM_TYPES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
             "attachment",
             "add-on to",
             "addition to",
+            "extremity addition",  # 'Upper extremity addition, test socket, ...'
         ),
         frozenset({"accessory", "attachment", "part", "addition"}),
     ),
