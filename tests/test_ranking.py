@@ -79,6 +79,7 @@ def test_a_catch_all_code_is_asked_for_by_other_or_unlisted() -> None:
         "replacement part"
     )
     assert item_type("Upper extremity addition, drobble socket, each") == "accessory"
+    assert item_type("Tubing, used with drobble pump, each") == "accessory"
     assert item_type("Drobble lens, other type") == "not otherwise classified"
     assert item_type("Drobble supply; miscellaneous") == "not otherwise classified"
     assert item_type("Drobble lens, bifocal, other than glass") == ""

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "37"
+INDEX_VERSION = "38"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -202,11 +202,13 @@ def item_type(descriptor: str) -> str:
     what the item includes ('... includes container, contents, supplies')."""
     lower = f" {descriptor.lower()}"
     clauses = re.split(r"[,;:()]", lower)
+    # A one-word first clause ('Services, supplies and accessories used ...') heads with the next.
+    heads = 2 if len(clauses) > 1 and len(clauses[0].split()) <= 1 else 1
     named = " ".join(
         c
         for i, c in enumerate(clauses)
         if not _INCLUSION.match(c)
-        and (i == 0 or len(c.split()) <= 3 or c.lstrip().startswith(("replacement", "replace ")))
+        and (i < heads or len(c.split()) <= 3 or c.lstrip().startswith(("replacement", "replace ")))
     )
     for name, markers, _ in ITEM_TYPES:
         text = lower if name in _WHOLE_TEXT_TYPES else f" {named} "
