@@ -77,7 +77,10 @@ def test_show_loads_only_what_it_needs(tmp_path) -> None:
         "tomllib",
         "hcpcs_cli.search",
         "hcpcs_cli.lexicon",
-        # The optional front-ends: the core install and its start-up do not pay for them.
+        # The other commands' modules, and the optional front-ends: the core install and its
+        # start-up do not pay for them.
+        "hcpcs_cli.cli.data",
+        "hcpcs_cli.cli.serve",
         "hcpcs_cli.serve",
         "starlette",
         "uvicorn",
@@ -118,3 +121,12 @@ def test_search_does_not_load_rapidfuzz_or_the_toml_parser(tmp_path) -> None:
     _modules_after(code)  # the first search builds the index
     loaded = _modules_after(code)
     assert "rapidfuzz" not in loaded and "tomllib" not in loaded and "csv" not in loaded
+
+
+def test_the_command_names_known_at_start_up_are_the_apps() -> None:
+    # A run builds only the command it names, from a list known without building the whole app.
+    from hcpcs_cli.cli.app import _NAMES, full_app
+
+    app = full_app()
+    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    assert names == _NAMES

@@ -5,6 +5,7 @@ and evaluate every string annotation at start-up, which costs more than evaluati
 """
 
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -57,7 +58,7 @@ def _typer() -> typer.Typer:
     )
 
 
-app = _typer()
+SERVER_COMMANDS = ("serve", "mcp")
 
 COMPLETE_VAR = "_HCPCS_COMPLETE"
 GLOBAL_FLAGS = ("--plain", "--no-pager", "--debug")
@@ -118,17 +119,35 @@ def main_callback(
 
 
 def _register(target: typer.Typer, only: str | None = None) -> None:
-    """The commands on ``target``: all of them, or only the one called ``only``."""
-    from . import commands, data, serve
+    """The commands on ``target``: all of them, or only the one called ``only`` (then only its
+    module is imported: a lookup does not load the data and server commands)."""
+    from . import commands
 
     target.callback()(main_callback)
     commands.register(target, only)
     if only in (None, "data"):
+        from . import data
+
         target.add_typer(data.data_app, name="data")
-    serve.register(target, only)
+    if only in (None, *SERVER_COMMANDS):
+        from . import serve
+
+        serve.register(target, only)
 
 
-_register(app)
+@functools.cache
+def full_app() -> typer.Typer:
+    """The app with every command (for help, completion of command names, docs and the manual
+    page); a run that names its command builds only that one (see ``_command_for``)."""
+    whole = _typer()
+    _register(whole)
+    return whole
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # ``from hcpcs_cli.cli.app import app``, built on first use
+        return full_app()
+    raise AttributeError(name)
 
 
 def _command_for(args: list[str]) -> Any:
@@ -139,7 +158,7 @@ def _command_for(args: list[str]) -> Any:
     if os.environ.get(COMPLETE_VAR):
         name = _completed_command()
     if name is None or name not in _NAMES:
-        return typer.main.get_command(app)
+        return typer.main.get_command(full_app())
     single = _typer()
     _register(single, name)
     return typer.main.get_command(single)
@@ -162,10 +181,13 @@ def _completed_command() -> str | None:
     return done[0] if done and not done[0].startswith("-") else None
 
 
-_NAMES = frozenset(
-    {c.name for c in app.registered_commands if c.name}
-    | {g.name for g in app.registered_groups if g.name}
-)
+def _names() -> frozenset[str]:
+    from .commands import COMMANDS
+
+    return frozenset({name for name, _, _ in COMMANDS} | {"data", *SERVER_COMMANDS})
+
+
+_NAMES = _names()
 
 
 class _Signal(BaseException):
