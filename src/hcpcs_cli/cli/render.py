@@ -83,23 +83,25 @@ class Hanging:
         self.prefix_style = prefix_style
         self.indent = max((len(p) for p, _ in rows), default=0)
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(options.max_width - self.indent, 12)
+    def lines(self, console: Console, max_width: int) -> Iterable[list[Segment]]:
+        """The rows wrapped to ``max_width``, line by line (no line-end segments)."""
+        width = max(max_width - self.indent, 12)
         prefix_style = console.get_style(self.prefix_style)
-        blank = " " * self.indent
+        blank = Segment(" " * self.indent)
         for prefix, body in self.rows:
             lines = []
             for paragraph in body.split("\n"):
                 lines += textwrap.wrap(
                     paragraph, width=width, break_on_hyphens=False, break_long_words=False
                 ) or [""]
-            yield Segment(prefix.ljust(self.indent), prefix_style)
-            yield Segment(lines[0])
-            yield Segment.line()
+            yield [Segment(prefix.ljust(self.indent), prefix_style), Segment(lines[0])]
             for line in lines[1:]:
-                yield Segment(blank)
-                yield Segment(line)
-                yield Segment.line()
+                yield [blank, Segment(line)]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines(console, options.max_width):
+            yield from line
+            yield Segment.line()
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         longest = max((len(w) for _, b in self.rows for w in b.split()), default=1)
@@ -134,11 +136,37 @@ class Section:
             rule.append(self.title, style="heading")
             rule.append(" " + self.look.rule * max(width - len(self.title) - 4, 0), style="border")
             yield rule
-        inner = options.update(width=max(width - 2, 10))
-        for line in console.render_lines(self.body, inner, pad=False):
-            yield Segment("  ")
+        inner = max(width - 2, 10)
+        indent = Segment("  ")
+        for line in _body_lines(console, self.body, options.update(width=inner)):
+            yield indent
             yield from line
             yield Segment.line()
+
+
+def _body_lines(
+    console: Console, body: RenderableType, options: ConsoleOptions
+) -> Iterable[list[Segment]]:
+    """A section body's lines. Its usual parts (wrapped rows, one-line labels, groups of them) are
+    laid out here directly: rich's general line splitting costs every ``show`` milliseconds."""
+    if isinstance(body, Hanging):
+        width = options.max_width
+        for line in body.lines(console, width):
+            # A word longer than the room (a checksum) is cut at the edge, as rich would.
+            long = Segment.get_line_length(line) > width
+            yield Segment.adjust_line_length(line, width, pad=False) if long else line
+    elif isinstance(body, Group):
+        for part in body.renderables:
+            yield from _body_lines(console, part, options)
+    elif (
+        isinstance(body, Text)
+        and "\n" not in body.plain
+        and not body.spans
+        and body.cell_len <= options.max_width
+    ):
+        yield [Segment(body.plain, console.get_style(body.style) if body.style else None)]
+    else:
+        yield from console.render_lines(body, options, pad=False)
 
 
 def fits(console: Console, table: Table, width: int) -> bool:
