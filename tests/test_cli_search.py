@@ -152,3 +152,18 @@ def test_modifier_code_as_query(imported) -> None:
 def test_the_thing_itself_before_its_parts(imported_full, query: str, first: set[str]) -> None:
     # Off the benchmark: lay queries for equipment put the device before its accessories.
     assert _codes([query])[0] in first
+
+
+@pytest.mark.parametrize(
+    "query, first",
+    [
+        # Everyday words for the body reach the clinical words of the descriptors.
+        ("tummy tube feeding", {"B4087", "B4088"}),
+        ("belly binder", {"A4465"}),
+        ("poop test", {"G0328"}),
+    ],
+)
+def test_everyday_words_reach_the_clinical_wording(
+    imported_full, query: str, first: set[str]
+) -> None:
+    assert _codes([query])[0] in first
