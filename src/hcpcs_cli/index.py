@@ -178,7 +178,7 @@ ITEM_PRIOR = {
     "not otherwise classified": 0.75,
     "noncovered": 0.85,
     "quality report": 0.9,
-    "replacement part": 0.8,
+    "replacement part": 0.6,
     "accessory": 0.8,
     "supply": 0.85,
     "component only": 0.85,
