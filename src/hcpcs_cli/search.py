@@ -515,13 +515,16 @@ def _score_concept(
         for code, matched in parts.items():
             # A multi-word alternative counts in full only when all its words match.
             if words == 1:
-                value = matched[0][0] * factor
-                head = matched[0][2]
-                curated = matched[0][3]
+                value, _, head, curated = matched[0]
+                value *= factor
             else:
-                value = sum(m[0] for m in matched) / words * (len(matched) / words) ** 2 * factor
-                head = any(m[2] for m in matched)
-                curated = all(m[3] for m in matched)
+                # (one plain loop: this runs for every code a common word reaches)
+                value, head, curated = 0.0, False, True
+                for part_value, _, part_head, part_curated in matched:
+                    value += part_value
+                    head = head or part_head
+                    curated = curated and part_curated
+                value *= (len(matched) / words) ** 2 * factor / words
             current = best.get(code)
             if current is None or value > current[0]:
                 if not explain:
