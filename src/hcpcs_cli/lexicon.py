@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from . import bundle
 from .errors import RecordError
-from .tokens import analyze, tokenize
+from .tokens import analyze, opens_family, tokenize
 
 BROAD = 60
 
@@ -154,15 +154,14 @@ _NOT_A_NAME = re.compile(
 
 def head_words(text: str) -> list[str]:
     """``match_words`` of the descriptor's head clause: its first clause, and the next one too
-    when the first is a single word ('Injection, ondansetron hydrochloride, ...') or ends at a
+    when the first is a single word ('Injection, ondansetron hydrochloride, ...'), ends at a
     semicolon ('Colorectal cancer screening; flexible sigmoidoscopy') or opens a family ('All
-    lower extremity prostheses, foot, ...'). A name in
-    parentheses belongs to the clause it follows ('Injection, immune globulin (bivigam), 500 mg'
-    names bivigam); a list of examples does not."""
+    lower extremity prostheses, foot, ...'). A name in parentheses belongs to the clause it
+    follows ('Injection, immune globulin (bivigam), 500 mg' names bivigam); examples do not."""
     text = _NAME_IN_PARENTHESES.sub(
         lambda m: ", " if _NOT_A_NAME.match(m.group(1)) else f" {m.group(1)} ", text
     )
-    parts = [c for c in re.split(r"([,;:()\[\]])", text)]
+    parts = re.split(r"([,;:()\[\]])", text)
     clauses = [c for c in parts[::2] if c.strip()]
     # 'Colorectal cancer screening; flexible sigmoidoscopy': as in CPT, the words before a
     # semicolon are shared by a family of codes and the clause after it names this one.
@@ -172,9 +171,7 @@ def head_words(text: str) -> list[str]:
         and bool(parts[0].strip())
         and not _NOT_A_NAME.match(parts[2])  # '...; includes ...' lists contents, names nothing
     )
-    # 'All lower extremity prostheses, foot, external keel': 'All ...' opens a family too.
-    family = len(parts) > 2 and parts[1] == "," and parts[0].lower().lstrip().startswith("all ")
-    two = clauses and (len(clauses[0].split()) <= 1 or after_semicolon or family)
+    two = clauses and (len(clauses[0].split()) <= 1 or after_semicolon or opens_family(text))
     head = clauses[:2] if two else clauses[:1]
     return match_words(", ".join(head))
 

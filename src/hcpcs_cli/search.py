@@ -462,8 +462,9 @@ def _score_concept(
     size: int,
     explain: bool = False,
 ) -> tuple[dict[str, tuple[float, str, bool, bool]], float]:
-    """Per code: how well it matches the concept (0 to 1), why, and whether the match is the
-    descriptor's head noun; and the concept's weight: how telling it is, the inverse document
+    """Per code: how well it matches the concept (0 to 1), why, whether the match is the
+    descriptor's head noun and whether it is only in a record's curated text (names, keywords,
+    summary); and the concept's weight: how telling it is, the inverse document
     frequency of its rarest word (a word a few codes share tells more than one hundreds share).
 
     How well = how it matched (exactly, as a word beginning, as a corrected typo, through a

@@ -248,6 +248,7 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:(?:or|and|nor|and/or)\s+)?[a-z0-9-]+(?:\s+[a-z0-9-]+)?\s*$")
+_LIST_JOIN = re.compile(r"(?:or|and|nor|and/or)\s")
 
 
 def _continues_list(clauses: Sequence[str], breaks: Sequence[str], index: int) -> bool:
@@ -259,14 +260,14 @@ def _continues_list(clauses: Sequence[str], breaks: Sequence[str], index: int) -
     clause = clauses[index].strip()
     if clause.startswith(("includ", "e.g", "per ", "each")):
         return False
-    if re.match(r"(?:or|and|nor|and/or)\s", clause):
+    if _LIST_JOIN.match(clause):
         return True
     following = clauses[index + 1].strip() if index + 1 < len(clauses) else ""
     return (
         bool(_LIST_ITEM.match(clause))
         and index < len(breaks)
         and breaks[index] == ","
-        and bool(re.match(r"(?:or|and|nor|and/or)\s", following))
+        and bool(_LIST_JOIN.match(following))
     )
 
 
@@ -314,13 +315,20 @@ def _terms(words: list[str]) -> list[str]:
     return out
 
 
+def opens_family(text: str) -> bool:
+    """Whether a descriptor's first clause only names the family its item belongs to: 'All lower
+    extremity prostheses, foot, external keel' is a foot."""
+    first_break = _BREAK.search(text)
+    if first_break is None or first_break.group() != ",":
+        return False
+    return text.lower().lstrip().startswith("all ")
+
+
 def roles(text: str) -> Roles:
     lower = _WITH_OR_WITHOUT.sub("with", text.lower())
     # The first clause that says what the item is ('For diabetics only, ...' says whom for).
     clauses = [c for c in _BREAK.split(lower) if _WORD.search(c)]
-    first_break = _BREAK.search(lower)
-    if first_break and first_break.group() == "," and lower.lstrip().startswith("all "):
-        # 'All lower extremity prostheses, foot, external keel': the family, then the item.
+    if opens_family(lower):
         clauses = clauses[1:]
     clause = next((c for c in clauses if not c.lstrip().startswith("for ")), "")
     negation = _NEGATION.search(clause)
