@@ -357,3 +357,19 @@ def test_curated_record_text_never_outranks_the_official_wording_of_another_code
     with_discount = gap()
     monkeypatch.setattr(search_module, "CURATED_DISCOUNT", 0.0)
     assert with_discount < gap() * 0.9
+
+
+def test_a_query_that_is_a_descriptor_word_for_word_finds_that_code() -> None:
+    # Coders paste descriptors: the code whose descriptor the query is comes before the longer
+    # siblings that contain it.
+    index = index_of(
+        {
+            "A9901": "Trindle wrap, elastic, per yard, with clasp, sterile",
+            "A9902": "Trindle wrap, elastic, per yard",
+            "A9903": "Trindle wrap, elastic, per yard, with clasp",
+        }
+    )
+    assert codes(index, "Trindle wrap, elastic, per yard")[0] == "A9902"
+    assert codes(index, "trindle wrap elastic per yard with clasp")[0] == "A9903"
+    why = search(index, "Trindle wrap, elastic, per yard", explain=True).hits[0].why
+    assert any("official descriptor, word for word" in reason for reason in why)

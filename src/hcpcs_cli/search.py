@@ -572,8 +572,12 @@ def _rescore(
         if doc is None:
             continue
         notes: list[str] = []
-        names = doc.phrases.split("|")[2:]
-        if phrase in names:
+        texts = doc.phrases.split("|")
+        names = texts[2:]
+        if phrase in texts[:2]:
+            score *= EXACT_NAME_BONUS
+            notes.append("the query is this code's official descriptor, word for word")
+        elif phrase in names:
             score *= EXACT_NAME_BONUS
             notes.append("the query is a name of this item (record or lexicon)")
         elif len(words) > 1:
