@@ -373,3 +373,11 @@ def test_a_query_that_is_a_descriptor_word_for_word_finds_that_code() -> None:
     assert codes(index, "trindle wrap elastic per yard with clasp")[0] == "A9903"
     why = search(index, "Trindle wrap, elastic, per yard", explain=True).hits[0].why
     assert any("official descriptor, word for word" in reason for reason in why)
+
+
+def test_two_slips_are_corrected_only_when_the_first_letter_is_right() -> None:
+    index = index_of({"E9951": "Flamboxide pump, portable", "E9952": "Trellisoft cushion, each"})
+    assert codes(index, "flambixode pump") == ["E9951"]  # two slips after a right first letter
+    assert codes(index, "glamboxide pump")[:1] == ["E9951"]  # one slip, even the first letter
+    # Two edits away with another first letter is another word, not a slip.
+    assert codes(index, "plamboxida") == []

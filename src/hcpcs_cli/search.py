@@ -328,7 +328,10 @@ def _expand(term: str, reader: IndexReader) -> dict[str, tuple[float, str]]:
             if candidate in matches or abs(len(candidate) - len(term)) > edits:
                 continue
             distance = osa_distance(term, candidate)
-            if distance <= edits:
+            # Two slips in one word are taken only when its first letter is right: people rarely
+            # mistype it, and a real word two edits from another ('dialysis', 'analysis') is not
+            # a slip.
+            if distance <= edits and (distance < 2 or candidate[0] == term[0]):
                 near.append((osa_similarity(term, candidate), candidate))
         for similarity, candidate in sorted(near, reverse=True)[:6]:
             matches[candidate] = (weight * similarity, "typo correction")
