@@ -79,6 +79,9 @@ def test_a_catch_all_code_is_asked_for_by_other_or_unlisted() -> None:
         "replacement part"
     )
     assert item_type("Upper extremity addition, drobble socket, each") == "accessory"
+    assert item_type("Orthopedic shoe addition, drobble insole") == "accessory"
+    # A prosthetic knee is an 'Addition, ... knee-shin system': the item itself, not a part.
+    assert item_type("Addition, endoskeletal drobble-shin system, single axis") == ""
     assert item_type("Tubing, used with drobble pump, each") == "accessory"
     assert item_type("Drobble lens, other type") == "not otherwise classified"
     assert item_type("Drobble supply; miscellaneous") == "not otherwise classified"

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "38"
+INDEX_VERSION = "39"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -159,6 +159,7 @@ ITEM_TYPES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
             "add-on to",
             "addition to",
             "extremity addition",  # 'Upper extremity addition, test socket, ...'
+            "shoe addition",  # 'Orthopedic shoe addition, insole, leather'
         ),
         frozenset({"accessory", "attachment", "part", "addition"}),
     ),
