@@ -174,7 +174,7 @@ def test_a_name_in_parentheses_is_part_of_the_head_but_examples_are_not() -> Non
 def test_a_lay_name_reaches_a_drug_by_the_brand_printed_in_parentheses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    entry = lexicon.Entry("zfx", ("zentrofa",), "drugs.toml", ("J",))
+    entry = lexicon.Entry("zfx", ("zentrofa",), "drugs.toml")
     index = index_with_lexicon(
         {
             "J9501": "Injection, plovimab (zentrofa), 10 mg",
@@ -193,7 +193,7 @@ def test_a_term_that_names_the_item_is_filed_once_under_the_stronger_field(
 ) -> None:
     # 'zorb' reaches E9601 through its head ('trellis stander') and past it ('glide base'):
     # it is the item's name, filed under the lexicon's full field only.
-    entry = lexicon.Entry("zorb", ("trellis stander", "glide base"), "dme.toml", ("E",))
+    entry = lexicon.Entry("zorb", ("trellis stander", "glide base"), "dme.toml")
     index = index_with_lexicon(
         {
             "E9601": "Trellis stander, adjustable, with glide base",
@@ -213,7 +213,7 @@ def test_the_descriptor_is_the_field_kept_when_a_curated_field_also_holds_the_wo
     # A long descriptor gives 'quillet' a lower raw BM25 weight than a short lexicon field; the
     # search still values the official wording more, so that is the field kept.
     long_text = "Quillet orthosis, " + ", ".join(f"feature {w}" for w in "abcdefghijklmnop")
-    entry = lexicon.Entry("quillet brace", ("quillet orthosis",), "op.toml", ("L",))
+    entry = lexicon.Entry("quillet brace", ("quillet orthosis",), "op.toml")
     index = index_with_lexicon({"L9701": long_text, "L9702": "Quillet pad"}, [entry], monkeypatch)
     posting = {p.code: p for p in index.postings(["quillet"])["quillet"]}
     assert posting["L9701"].field == "l"
@@ -223,8 +223,8 @@ def test_a_one_word_query_that_is_a_name_of_the_item_beats_names_that_contain_it
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     entries = [
-        lexicon.Entry("vemp", ("vemplar pressure device",), "dme.toml", ("E", "A")),
-        lexicon.Entry("vemp mask", ("mask, used with vemplar",), "supplies.toml", ("E", "A")),
+        lexicon.Entry("vemp", ("vemplar pressure device",), "dme.toml"),
+        lexicon.Entry("vemp mask", ("mask, used with vemplar",), "supplies.toml"),
     ]
     index = index_with_lexicon(
         {
@@ -262,7 +262,7 @@ def test_the_clause_after_a_semicolon_names_the_code_within_its_family(
         "glimmet",
         "scope",
     ]
-    entry = lexicon.Entry("glim", ("glimmet scope",), "g-codes.toml", ("G",))
+    entry = lexicon.Entry("glim", ("glimmet scope",), "g-codes.toml")
     index = index_with_lexicon(
         {
             "G9901": "Frobnic screening; glimmet scope",
@@ -280,7 +280,7 @@ def test_a_lay_name_names_the_item_in_any_section_its_wording_heads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A file about H codes may name a drug: its brand still names the drug's J and Q codes.
-    entry = lexicon.Entry("quozal", ("dravonine/melox",), "behavioral-health.toml", ("H",))
+    entry = lexicon.Entry("quozal", ("dravonine/melox",), "behavioral-health.toml")
     index = index_with_lexicon(
         {
             "J9611": "Dravonine/melox, oral, up to 3 mg",
@@ -297,8 +297,8 @@ def test_a_lay_name_names_the_item_in_any_section_its_wording_heads(
 
 def test_a_negated_word_in_a_lay_name_earns_no_credit(monkeypatch: pytest.MonkeyPatch) -> None:
     entries = [
-        lexicon.Entry("frell list not checked", ("frell list not documented",), "q.toml", ("G",)),
-        lexicon.Entry("frell list checked", ("frell list documented",), "q.toml", ("G",)),
+        lexicon.Entry("frell list not checked", ("frell list not documented",), "q.toml"),
+        lexicon.Entry("frell list checked", ("frell list documented",), "q.toml"),
     ]
     index = index_with_lexicon(
         {

@@ -32,7 +32,6 @@ class Entry(NamedTuple):
     term: str  # the lay term as written
     wordings: tuple[str, ...]  # official wordings
     file: str  # the lexicon file it comes from
-    sections: tuple[str, ...] = ()  # the Level II sections (first letters) the file describes
 
 
 def _toml_loads(text: str, path: Path) -> dict[str, object]:
@@ -68,15 +67,13 @@ def load_file(path: Path) -> list[Entry]:
     terms = data.get("terms")
     if not isinstance(terms, dict):
         raise RecordError(str(path), "a lexicon file needs a [terms] table")
-    section = data.get("section", ())
-    sections = tuple(section) if isinstance(section, list) else (str(section),) if section else ()
     entries = []
     for term, wordings in terms.items():
         if isinstance(wordings, str):
             wordings = [wordings]
         if not isinstance(wordings, list) or not all(isinstance(w, str) for w in wordings):
             raise RecordError(str(path), f"{term!r} must map to a list of strings")
-        entries.append(Entry(term, tuple(wordings), path.name, sections))
+        entries.append(Entry(term, tuple(wordings), path.name))
     return entries
 
 
@@ -105,26 +102,24 @@ def prepared(cache: Path | None) -> list[Entry]:
             for old in key.parent.glob("lexicon-*.json"):
                 old.unlink(missing_ok=True)
             tmp = key.with_suffix(f".{os.getpid()}.tmp")
-            rows = [[e.term, list(e.wordings), e.file, list(e.sections)] for e in entries]
+            rows = [[e.term, list(e.wordings), e.file] for e in entries]
             tmp.write_text(json.dumps(rows, ensure_ascii=True), encoding="ascii")
             os.replace(tmp, key)
     return entries
 
 
 def _entry_from_row(row: object) -> Entry:
-    if not isinstance(row, list) or len(row) != 4:
+    if not isinstance(row, list) or len(row) != 3:
         raise ValueError("lexicon cache row")
-    term, wordings, file, sections = row
+    term, wordings, file = row
     if not (
         isinstance(term, str)
         and isinstance(file, str)
         and isinstance(wordings, list)
-        and isinstance(sections, list)
         and all(isinstance(w, str) for w in wordings)
-        and all(isinstance(s, str) for s in sections)
     ):
         raise ValueError("lexicon cache row")
-    return Entry(term, tuple(wordings), file, tuple(sections))
+    return Entry(term, tuple(wordings), file)
 
 
 def load(paths: Iterable[Path] | None = None) -> tuple[list[Entry], list[RecordError]]:
