@@ -57,6 +57,10 @@ OFFICIAL_FIELDS = frozenset("ls")
 _FIELD_KEYS = {key: key for key in FIELDS}  # a stored field key, checked in one look-up
 _IN_HEAD = frozenset({"1", "3"})  # a posting's stored flags (see write)
 _OFFICIAL = frozenset({"2", "3"})
+# The share of a match's value that does not depend on its BM25 weight (the rest scales with the
+# weight relative to the term's best code): the search scores by it, and the index keeps, per code,
+# the field this scoring values most.
+FLAT_SHARE = 0.7
 RECORD_FIELDS = frozenset("nkcu")  # a record's curated names, keywords, category, summary
 K1, B = 1.2, 0.75
 LONG_TERM = 8  # terms this long also get two-deletion near-miss keys
@@ -323,7 +327,10 @@ def build_postings(sources: Sequence[Source]) -> dict[str, list[Posting]]:
         for code, found in weighed.items():
             # The field kept is the one the search will value most (see search._score_concept):
             # the official descriptor's evidence, not a curated field's larger raw weight.
-            weight, key = max(found, key=lambda wk: FIELDS[wk[1]][2] * (0.7 + 0.3 * wk[0] / top))
+            weight, key = max(
+                found,
+                key=lambda wk: FIELDS[wk[1]][2] * (FLAT_SHARE + (1 - FLAT_SHARE) * wk[0] / top),
+            )
             head = any(h for k, _, _, h in codes[code] if k in OFFICIAL_FIELDS)
             official = any(k in OFFICIAL_FIELDS for k, _, _, _ in codes[code])
             postings.append(Posting(code, round(weight, 4), key, head, official))

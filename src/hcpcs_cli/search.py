@@ -27,7 +27,7 @@ from typing import NamedTuple, Protocol
 
 from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
-from .index import FIELDS, ITEM_PRIOR, RECORD_FIELDS, Doc, Posting, asks_for
+from .index import FIELDS, FLAT_SHARE, ITEM_PRIOR, RECORD_FIELDS, Doc, Posting, asks_for
 from .results import JsonObject, Row
 from .status import NOT_IN_RELEASE, CodeStatus, judge_dates
 from .tokens import STOPWORDS, analyze, query_terms, roles, stem
@@ -502,8 +502,8 @@ def _score_concept(
             term_best: dict[str, tuple[float, Posting, str, str]] = {}
             get = term_best.get
             for quality, how, candidate, found in matches:
-                flat = 0.7 * quality
-                scale = 0.3 * quality / top
+                flat = FLAT_SHARE * quality
+                scale = (1 - FLAT_SHARE) * quality / top
                 for posting in found:
                     code, weight, field, _, _ = posting
                     value = _STRENGTH[field] * (flat + scale * weight)
