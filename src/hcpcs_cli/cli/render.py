@@ -16,13 +16,16 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.measure import Measurement
 from rich.panel import Panel
 from rich.segment import Segment
-from rich.table import Table
 from rich.text import Text
 
 from hcpcs_cli import fields as F
 from hcpcs_cli.records import RECORD_SECTIONS
 
+# rich.table (3 ms with the fractions and decimal modules it pulls in) is imported by the views
+# that draw a table: `show` draws none.
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from hcpcs_cli.browse import Codes, Sections
     from hcpcs_cli.catalog import Entry, Lookup
     from hcpcs_cli.changes import Changes
@@ -417,6 +420,8 @@ def _hit_text(hit: object, explain: bool, look: Look) -> Text:
 
 
 def search_view(result: SearchResult, look: Look) -> View:
+    from rich.table import Table
+
     def build(console: Console) -> RenderableType:
         width = console.width
         table = Table(
@@ -452,6 +457,8 @@ def _cell(value: str, style: str, look: Look) -> RenderableType:
 
 
 def compare_view(comparison: Comparison, look: Look) -> View:
+    from rich.table import Table
+
     def build(console: Console) -> RenderableType:
         width = console.width
         table = Table(expand=True, show_lines=not look.plain, border_style="muted", box=look.box())
@@ -508,6 +515,8 @@ def _stacked_comparison(comparison: Comparison, look: Look) -> RenderableType:
 
 # -- browse ------------------------------------------------------------------------------------
 def sections_view(listing: Sections, look: Look) -> View:
+    from rich.table import Table
+
     def build(console: Console) -> RenderableType:
         table = Table(border_style="muted", show_edge=False, box=look.box())
         table.add_column("Section", style="code", no_wrap=True)
@@ -659,6 +668,8 @@ def diff_view(diff: ReleaseDiff, look: Look) -> View:
 
 
 def history_view(history: History, look: Look) -> View:
+    from rich.table import Table
+
     def build(console: Console) -> RenderableType:
         width = console.width
         table = Table(
