@@ -86,6 +86,12 @@ def test_a_catch_all_code_is_asked_for_by_other_or_unlisted() -> None:
     assert item_type("Drobble lens, other type") == "not otherwise classified"
     assert item_type("Drobble supply; miscellaneous") == "not otherwise classified"
     assert item_type("Drobble lens, bifocal, other than glass") == ""
+    # 'For diabetics only' says whom an item is for; ', for replacement only' says what it is.
+    assert item_type("Drobble pump for trelvine pad, for replacement only") == "replacement part"
+    assert item_type("For diabetics only, drobble insert, each") == ""
+    # A trailing 'X and Y only' names the part of a service the code covers.
+    assert item_type("Drobble care, room and board only; per diem") == "component only"
+    assert item_type("Drobble orthosis, inclusive of furnishing initial orthosis only") == ""
     assert codes(index, "unlisted velmorab")[0] == "J9202"
 
 

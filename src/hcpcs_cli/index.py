@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "39"
+INDEX_VERSION = "40"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -195,7 +195,14 @@ _WHOLE_TEXT_TYPES = frozenset(
 )
 # Clauses that list what an item includes, or say whom it is for ('For diabetics only'): they do
 # not say what kind of item it is.
-_INCLUSION = re.compile(r"^\s*(?:includes|including|e\.g|with or without|such as|for)\b")
+_INCLUSION = re.compile(
+    r"^\s*(?:includes|including|e\.g|with or without|such as|for(?! replacement))\b"
+)
+
+
+# A trailing 'X and Y only' names the part of a service the code covers: ', room and board only',
+# ', interpretation and report only', ', collection and handling only'.
+_PART_ONLY = re.compile(r"\s*[a-z-]+ and [a-z-]+ only\s*")
 
 
 def item_type(descriptor: str) -> str:
@@ -213,7 +220,12 @@ def item_type(descriptor: str) -> str:
         c
         for i, c in enumerate(clauses)
         if not _INCLUSION.match(c)
-        and (i < heads or len(c.split()) <= 3 or c.lstrip().startswith(("replacement", "replace ")))
+        and (
+            i < heads
+            or len(c.split()) <= 3
+            or c.lstrip().startswith(("replacement", "replace "))
+            or _PART_ONLY.fullmatch(c) is not None
+        )
     )
     for name, markers, _ in ITEM_TYPES:
         text = lower if name in _WHOLE_TEXT_TYPES else f" {named} "
