@@ -390,3 +390,15 @@ def test_two_slips_are_corrected_only_when_the_first_letter_is_right() -> None:
     assert codes(index, "glamboxide pump")[:1] == ["E9951"]  # one slip, even the first letter
     # Two edits away with another first letter is another word, not a slip.
     assert codes(index, "plamboxida") == []
+
+
+def test_the_query_head_is_the_word_before_with_or_for() -> None:
+    # 'drobble pad with pump' asks for a pad that has a pump, not for a pump.
+    index = index_of(
+        {
+            "E9101": "Pump for drobble pad, each",
+            "E9102": "Powered drobble pad, alternating, with pump",
+        }
+    )
+    assert codes(index, "drobble pad with pump")[0] == "E9102"
+    assert codes(index, "pump for drobble pad")[0] == "E9101"

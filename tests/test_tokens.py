@@ -57,3 +57,13 @@ def test_a_negation_reaches_the_rest_of_the_list_it_opens() -> None:
 def test_a_negation_in_parentheses_ends_with_them() -> None:
     text = "Drug (other than tobacco) abuse assessment (e.g., audit, dast), and brief intervention"
     assert [t for t in query_terms(text) if t.startswith("!")] == ["!tobacco"]
+
+
+def test_a_head_ends_before_a_verb_and_its_preposition() -> None:
+    # 'provided in', 'has been treated with', 'under pressure': the item is what comes before.
+    assert roles("Drobble care provided in a skilled facility, per diem").head == "care"
+    assert roles("Patient has been treated with a drobble for at least 6 months").head == "patient"
+    assert roles("Hyperbaric drobble under pressure, full body chamber").head == "drobble"
+    assert roles("Services performed by a qualified drobbler, each 15 minutes").head == "service"
+    # An adjective in -ed before the noun is not cut: the cut only comes before a preposition.
+    assert roles("Powered drobble overlay, alternating").head == "overlay"

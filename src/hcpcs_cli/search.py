@@ -561,8 +561,7 @@ def _rescore(
     padded = f" {phrase} "
     # Two query words side by side, as they would appear in a text's terms.
     pairs = [f" {a} {b} " for a, b in zip(words, words[1:], strict=False)]
-    last = len(concepts) - 1
-    head_terms, object_terms = _query_roles(concepts, query, last)
+    head_index, head_terms, object_terms = _query_roles(concepts, query)
     # What the query asks for, typos corrected ('replacment' asks for a replacement part).
     # (Every word typed counts here, function words too: 'drug, other' asks for a catch-all.)
     typed = {stem(w) for w in "".join(c if c.isalnum() else " " for c in query.lower()).split()}
@@ -599,7 +598,7 @@ def _rescore(
                 # as the descriptor's head phrase does, whichever of its words is the head.
                 score *= HEAD_BONUS
                 notes.append("the query is in the descriptor's head phrase (names the item)")
-            elif doc.head in head_terms or last in heads.get(code, ()):
+            elif doc.head in head_terms or head_index in heads.get(code, ()):
                 score *= HEAD_BONUS
                 notes.append("the query's last word names the item (descriptor head)")
             elif doc.head in object_terms:
@@ -631,17 +630,17 @@ def _rescore(
         results[code] = (score, tuple(reasons[code]) if explain else ())
 
 
-def _query_roles(concepts: Sequence[_Concept], query: str, last: int) -> tuple[set[str], set[str]]:
+def _query_roles(concepts: Sequence[_Concept], query: str) -> tuple[int, set[str], set[str]]:
     """The terms the query's head noun stands for (its concept's words and synonyms), and the
     words of what the query says the item is for ('liner for prosthesis' -> liner; prosthesis).
     The head is the last word before 'for', 'with', 'after'...; else the last concept."""
     parts = roles(query)
     index = next(
         (i for i, c in enumerate(concepts) if parts.head and parts.head in c.alternatives[0]),
-        last,
+        len(concepts) - 1,
     )
     head = {t for alternative in concepts[index].alternatives for t in alternative}
-    return head, set(parts.objects)
+    return index, head, set(parts.objects)
 
 
 __all__ = ["Hit", "SearchResult", "search", "osa_similarity", "STOPWORDS", "analyze"]

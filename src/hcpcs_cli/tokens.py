@@ -127,7 +127,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _BREAK = re.compile(r"[,;:()\[\]]")
 _HEAD_END = frozenset(
     "for with per used includes including when that which to of in on by from after before"
-    " during at while".split()
+    " during at while under via who whose prior through into".split()
 )
 # Words after which the rest of the first clause names what the item is for, or is part of.
 _OBJECT_START = frozenset("for to with of used in on".split())
@@ -304,6 +304,14 @@ class Roles(NamedTuple):
     objects: frozenset[str]
 
 
+_AUXILIARIES = frozenset("is are was were be been being has have had".split())
+
+
+def _is_verb(word: str) -> bool:
+    """A past participle or an auxiliary (what ends a head phrase before its preposition)."""
+    return word in _AUXILIARIES or word in STOPWORDS or (len(word) > 5 and word.endswith("ed"))
+
+
 def _terms(words: list[str]) -> list[str]:
     out: list[str] = []
     for compound in words:
@@ -336,7 +344,12 @@ def roles(text: str) -> Roles:
         clause = clause[: negation.start()]
     words = _WORD.findall(clause)
     cut = next((i for i, w in enumerate(words) if i and w in _HEAD_END), len(words))
-    head_terms = _terms(words[:cut])
+    named = words[:cut]
+    # A verb before the preposition ends the head: 'Hospice care provided in ...' is care,
+    # 'Patient has been treated with ...' a patient.
+    while cut < len(words) and len(named) > 1 and _is_verb(named[-1]):
+        named = named[:-1]
+    head_terms = _terms(named)
     objects = _terms(words[cut + 1 :]) if cut < len(words) and words[cut] in _OBJECT_START else []
     if not head_terms:
         return Roles("", (), frozenset(objects))
