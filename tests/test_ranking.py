@@ -402,3 +402,28 @@ def test_the_query_head_is_the_word_before_with_or_for() -> None:
     )
     assert codes(index, "drobble pad with pump")[0] == "E9102"
     assert codes(index, "pump for drobble pad")[0] == "E9101"
+
+
+def test_a_code_whose_head_is_the_query_beats_a_head_phrase_that_only_holds_its_words() -> None:
+    # 'drobble tube collar/holder' holds 'drobble tube' but is a holder; a tube is asked for.
+    index = index_of(
+        {
+            "A9201": "Drobble tube collar/holder, each",
+            "A9202": "Drobble tube, cuffed, polyvinylchloride (pvc), silicone or equal, each",
+        }
+    )
+    assert codes(index, "drobble tube")[0] == "A9202"
+    assert codes(index, "drobble tube holder")[0] == "A9201"
+
+
+def test_a_typo_keeps_the_phrase_bonus_of_the_word_it_stands_for() -> None:
+    index = index_of(
+        {
+            "G9211": "Zorblatic trelvine, including exercise (includes monitoring), one hour, per session",
+            "G9212": "Trelvine, zorblatic, per day",
+        }
+    )
+    assert codes(index, "zorblatic trelvine")[0] == "G9211"
+    typed = search(index, "zorblatik trelvine", explain=True).hits[0]
+    assert typed.code == "G9211"
+    assert "whole phrase found together" in typed.why

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
@@ -557,11 +558,23 @@ def _rescore(
     """The finer checks, for the leaders only (they are the only ones that can change places)."""
     leaders = heapq.nsmallest(RESCORED, results, key=lambda c: (-results[c][0], c))
     docs = reader.docs(leaders)
-    phrase = " ".join(words)
-    padded = f" {phrase} "
+    # The query as typed and, when a word is a typo, as corrected: 'pulmonery rehab' still names
+    # the item 'pulmonary rehab' names.
+    spellings = list(dict.fromkeys([" ".join(words), " ".join(_corrected(words, expansions))]))
+    padded_all = [f" {s} " for s in spellings]
     # Two query words side by side, as they would appear in a text's terms.
-    pairs = [f" {a} {b} " for a, b in zip(words, words[1:], strict=False)]
+    pairs = [
+        f" {a} {b} " for s in spellings for a, b in zip(s.split(), s.split()[1:], strict=False)
+    ]
     head_index, head_terms, object_terms = _query_roles(concepts, query)
+    # Whether some leader's head noun is the query's: then that code names the item, and a head
+    # phrase where the query's words only describe another head ('Tracheostomy tube
+    # collar/holder' for 'tracheostomy tube') gets no bonus for holding the query's words,
+    # unless the query is also a name of the item, or its last word is one of a slashed pair
+    # ('standing frame': 'Standing frame/table system' is a frame or a table).
+    head_named = any(
+        d.head in head_terms for d in docs.values() if d.kind == "procedure" and d.head
+    )
     # What the query asks for, typos corrected ('replacment' asks for a replacement part).
     # (Every word typed counts here, function words too: 'drug, other' asks for a catch-all.)
     typed = {stem(w) for w in "".join(c if c.isalnum() else " " for c in query.lower()).split()}
@@ -576,24 +589,29 @@ def _rescore(
         notes: list[str] = []
         texts = doc.phrases.split("|")
         names = texts[2:]
-        if phrase in texts[:2]:
+        named = any(s in names for s in spellings)
+        if any(s in texts[:2] for s in spellings):
             score *= EXACT_NAME_BONUS
             notes.append("the query is this code's official descriptor, word for word")
-        elif phrase in names:
+        elif named:
             score *= EXACT_NAME_BONUS
             notes.append("the query is a name of this item (record or lexicon)")
         elif len(words) > 1:
-            if phrase in doc.phrases:  # in the descriptors or a name (texts hold no '|')
+            if any(s in doc.phrases for s in spellings):  # (texts hold no '|')
                 score *= PHRASE_BONUS
                 notes.append("whole phrase found together")
-            elif any(" " in n and f" {n} " in padded for n in names):
+            elif any(" " in n and f" {n} " in p for n in names for p in padded_all):
                 score *= PHRASE_BONUS
                 notes.append("the query names this item (record or lexicon name)")
             elif any(pair in f" {doc.phrases.replace('|', ' | ')} " for pair in pairs):
                 score *= PAIR_BONUS
                 notes.append("two query words found side by side")
         if doc.kind == "procedure" and doc.head:
-            if len(words) > 1 and padded in f" {doc.modifiers} {doc.head} ":
+            if (
+                len(words) > 1
+                and (named or not head_named or _slashed(words[-1], doc.descriptor))
+                and any(p in f" {doc.modifiers} {doc.head} " for p in padded_all)
+            ):
                 # 'standing frame' in 'Standing frame/table system': the query names the item
                 # as the descriptor's head phrase does, whichever of its words is the head.
                 score *= HEAD_BONUS
@@ -628,6 +646,24 @@ def _rescore(
         if explain and notes:
             reasons[code].extend(notes)
         results[code] = (score, tuple(reasons[code]) if explain else ())
+
+
+def _slashed(word: str, descriptor: str) -> bool:
+    """Whether ``word`` (a stem) is the first of a slashed pair in the descriptor ('frame/table')."""
+    return re.search(rf"\b{re.escape(word)}[a-z]*/", descriptor.lower()) is not None
+
+
+def _corrected(
+    words: Sequence[str], expansions: Mapping[str, Mapping[str, tuple[float, str]]]
+) -> list[str]:
+    """The query's words with each word the index does not know replaced by its best typo
+    correction (a known word, or one with none, is kept as typed)."""
+    out = []
+    for word in words:
+        found = expansions.get(word, {})
+        fixes = [(q, t) for t, (q, how) in found.items() if how == "typo correction"]
+        out.append(max(fixes)[1] if fixes and word not in found else word)
+    return out
 
 
 def _query_roles(concepts: Sequence[_Concept], query: str) -> tuple[int, set[str], set[str]]:
