@@ -99,6 +99,15 @@ def test_quality_reports_rank_after_the_service_unless_asked_for() -> None:
     descriptor = "Patient received trelvine infusion, documented in the medical record"
     assert item_type(descriptor) == "quality report"
     assert item_type("Trelvine infusion, per hour") == ""
+    # What was ordered or prescribed for a patient is reported, not given, by the code.
+    assert item_type("Drobble-immunoglobulin (trelvine) ordered") == "quality report"
+    assert item_type("Drobble therapy prescribed at discharge") == "quality report"
+    assert item_type("Trelvine vaccine administered or previously received") == "quality report"
+    # ... but a prescribed amount or rate describes equipment.
+    assert item_type("Portable drobble contents, prescribed amount at rest exceeds 4 lpm") != (
+        "quality report"
+    )
+    assert item_type("Trelvine vaccine, for children who have not previously received it") == ""
     index = index_of({"G9301": descriptor, "J9301": "Trelvine infusion, per hour"})
     assert codes(index, "trelvine infusion")[0] == "J9301"
     assert codes(index, "trelvine infusion documented")[0] == "G9301"

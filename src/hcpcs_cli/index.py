@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "41"
+INDEX_VERSION = "42"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -118,7 +118,22 @@ ITEM_TYPES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
         # Quality data codes (most G8000-G9999 and M codes): they report that something was
         # documented or why it was not done; they are not the service or item itself.
         "quality report",
-        ("documented", "documentation of", "reason(s)", "performance met", "not performed"),
+        (
+            "documented",
+            "documentation of",
+            "reason(s)",
+            "performance met",
+            "not performed",
+            # what was ordered or prescribed for a patient ('Rh-immunoglobulin (rhogam) ordered');
+            # not 'prescribed amount' or 'prescribed flow rate' (oxygen equipment)
+            " ordered",
+            "or previously received",
+            "not prescribed",
+            "prescribed as",
+            "prescribed at",
+            "prescribed within",
+            "prescribed/",
+        ),
         frozenset(
             {
                 "document",
