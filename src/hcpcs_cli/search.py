@@ -618,7 +618,7 @@ def _rescore(
                 notes.append("the query is in the descriptor's head phrase (names the item)")
             elif doc.head in head_terms or head_index in heads.get(code, ()):
                 score *= HEAD_BONUS
-                notes.append("the query's last word names the item (descriptor head)")
+                notes.append("the query's head word names the item (descriptor head)")
             elif doc.head in object_terms:
                 score *= OBJECT_FACTOR
                 notes.append(f"names the {doc.head} the item asked for is used with, not the item")

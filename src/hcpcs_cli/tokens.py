@@ -308,7 +308,8 @@ _AUXILIARIES = frozenset("is are was were be been being has have had".split())
 
 
 def _is_verb(word: str) -> bool:
-    """A past participle or an auxiliary (what ends a head phrase before its preposition)."""
+    """A past participle, an auxiliary or a small word: what ends a head phrase before its
+    preposition rather than naming the item."""
     return word in _AUXILIARIES or word in STOPWORDS or (len(word) > 5 and word.endswith("ed"))
 
 
