@@ -436,3 +436,26 @@ def test_a_typo_keeps_the_phrase_bonus_of_the_word_it_stands_for() -> None:
     typed = search(index, "zorblatik trelvine", explain=True).hits[0]
     assert typed.code == "G9211"
     assert "whole phrase found together" in typed.why
+
+
+def test_an_amount_typed_lands_in_the_range_the_descriptor_states() -> None:
+    index = index_of(
+        {
+            "A9301": "Vostrel hose, below knee, 30-40 mmhg, each",
+            "A9302": "Vostrel hose, below knee, 18-30 mmhg, each",
+            "E9303": "Klemmer chair, weight capacity up to 250 pounds",
+            "E9304": "Klemmer chair, weight capacity greater than 250 pounds",
+            "A9305": "Plinth pad, size 16 sq. in. or less, each",
+            "A9306": "Plinth pad, size more than 16 sq. in. but less than or equal to 48 sq. in., each",
+            "A9307": "Plinth pad, size more than 48 sq. in., each",
+        }
+    )
+    # '30' is a word of both hoses; only one range holds 20-30.
+    assert codes(index, "vostrel hose 20-30")[0] == "A9302"
+    assert codes(index, "vostrel hose 35")[0] == "A9301"
+    assert codes(index, "klemmer chair 300 lbs")[0] == "E9304"
+    assert codes(index, "klemmer chair 200 lbs")[0] == "E9303"
+    assert codes(index, "plinth pad 20 sq in")[0] == "A9306"
+    assert codes(index, "plinth pad 60 sq in")[0] == "A9307"
+    why = search(index, "klemmer chair 300 lbs", explain=True).hits[0].why
+    assert any("stated range" in reason for reason in why)

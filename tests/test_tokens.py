@@ -67,3 +67,32 @@ def test_a_head_ends_before_a_verb_and_its_preposition() -> None:
     assert roles("Services performed by a qualified drobbler, each 15 minutes").head == "service"
     # An adjective in -ed before the noun is not cut: the cut only comes before a preposition.
     assert roles("Powered drobble overlay, alternating").head == "overlay"
+
+
+def test_ranges_and_bounds_read_from_descriptors_and_queries() -> None:
+    from hcpcs_cli.quantities import Interval, amounts, intervals, judge
+
+    inf = float("inf")
+    assert intervals("stocking, thigh length, 18-30 mmhg") == [Interval(18, 30)]
+    assert intervals("pad size more than 16 sq. in. but less than or equal to 48 sq. in.") == [
+        Interval(16, 48, True, False)
+    ]
+    assert intervals("weight capacity greater than 250 pounds") == [Interval(250, inf, True, True)]
+    assert intervals("sterile 1 cc or less") == [Interval(-inf, 1, True, False)]
+    assert intervals("lvef < 40%") == [Interval(-inf, 40, True, True)]
+    assert intervals("level 7.0 to 9.0%") == [Interval(7, 9)]
+    assert intervals("stage t1-t2c") == []  # a number inside a word is no amount
+    assert amounts("a1c between 7 and 9") == [Interval(7, 9)]
+    assert amounts("chair 300 lbs") == [Interval(300, 300)]
+    assert amounts("power chair group 3") == []  # a number without a unit names a kind
+    assert intervals("pad 16 sq. in. or less") == [Interval(-inf, 16, True, False)]
+    assert intervals("aged 65 years and over") == [Interval(65, inf, False, True)]
+    assert judge(amounts("ejection fraction under 40"), intervals("lvef < 40%")) == 1
+    assert judge(amounts("ejection fraction under 40"), intervals("lvef >= 40%")) == -1
+    assert judge(amounts("20-30"), intervals("18-30 mmhg")) == 1
+    assert judge(amounts("20-30"), intervals("30-40 mmhg")) == -1
+    assert judge(amounts("20-30"), intervals("per 30 days")) == 0
+    # a number at a range's end is matched by the words already, not again as an amount
+    assert judge(amounts("15 minutes"), intervals("up to 15 minutes")) == 0
+    assert judge(amounts("15 minutes"), intervals("greater than 15 minutes")) == -1
+    assert judge(amounts("10 minutes"), intervals("up to 15 minutes")) == 1

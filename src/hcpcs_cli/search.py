@@ -29,6 +29,7 @@ from typing import NamedTuple, Protocol
 from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
 from .index import FIELDS, FLAT_SHARE, ITEM_PRIOR, RECORD_FIELDS, Doc, Posting, asks_for
+from .quantities import amounts, intervals, judge
 from .results import JsonObject, Row
 from .status import NOT_IN_RELEASE, CodeStatus, judge_dates
 from .tokens import STOPWORDS, analyze, query_terms, roles, stem
@@ -44,6 +45,7 @@ PHRASE_BONUS = 1.3
 EXACT_NAME_BONUS = 1.4
 PAIR_BONUS = 1.1
 HEAD_BONUS = 1.2
+RANGE_BONUS = 1.15  # the query's amount lies in the code's stated range ('20-30' in '18-30')
 OBJECT_FACTOR = 0.8
 TEMPORARY_PRIOR = 0.92
 # The query names the kind of code (a replacement, a supply): that kind first. Asking for a
@@ -581,6 +583,8 @@ def _rescore(
     asked = (
         set(words) | typed | {t for e in expansions.values() for t, (q, _) in e.items() if q >= 0.5}
     )
+    # Amounts typed ('support hose 20-30', 'wheelchair 300 lbs'), matched to the ranges stated.
+    amounts_asked = amounts(query) if any(c.isdigit() for c in query) else []
     for code in leaders:
         score, _ = results[code]
         doc = docs.get(code)
@@ -628,6 +632,14 @@ def _rescore(
             elif head_terms & set(doc.modifiers.split()):
                 score *= MODIFIER_FACTOR
                 notes.append(f"names a kind of {doc.head}, not the item asked for")
+        amount = judge(amounts_asked, intervals(doc.descriptor)) if amounts_asked else 0
+        if amount:
+            score *= RANGE_BONUS**amount
+            notes.append(
+                "the amount asked for lies in this code's stated range"
+                if amount > 0
+                else "the amount asked for is outside this code's stated range"
+            )
         if doc.item_type and not asks_for(doc.item_type, asked):
             score *= ITEM_PRIOR.get(doc.item_type, 1.0)
             notes.append(f"ranked below the item itself: {doc.item_type}")
