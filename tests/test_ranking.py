@@ -459,3 +459,40 @@ def test_an_amount_typed_lands_in_the_range_the_descriptor_states() -> None:
     assert codes(index, "plinth pad 60 sq in")[0] == "A9307"
     why = search(index, "klemmer chair 300 lbs", explain=True).hits[0].why
     assert any("stated range" in reason for reason in why)
+
+
+def test_a_query_whose_head_is_a_part_gets_the_part_not_the_item_it_serves() -> None:
+    index = index_of(
+        {
+            "E9501": "Home trelbin monitor",
+            "E9502": "Trelbin monitor with integrated voice unit",
+            "A9503": "Replacement battery, lithium, for use with home trelbin monitor, each",
+            "A9504": "Replacement lid, for use with home trelbin monitor, each",
+            # 'battery' is a common word, 'trelbin' a rare one: the monitors match the query's
+            # rarer words
+            **{f"L95{i:02}": f"Battery, type {i}, for use with limb prosthesis" for i in range(12)},
+        }
+    )
+    # the monitor is the item when the query names it ...
+    assert codes(index, "trelbin monitor")[0] in {"E9501", "E9502"}
+    # ... and the battery when the query's head word is 'battery': the monitors, which match
+    # every other word, lack the one that says what is asked for.
+    assert codes(index, "trelbin monitor battery")[0] == "A9503"
+    why = dict((h.code, h.why) for h in search(index, "trelbin monitor battery", explain=True).hits)
+    assert any("not the item asked for" in reason for reason in why["E9501"])
+    assert not any("ranked below the item itself" in reason for reason in why["A9503"])
+
+
+def test_a_lay_name_of_the_item_held_by_a_parts_head_phrase_still_asks_for_the_item(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry = lexicon.Entry("rising footrest", ("rising footrest",), "dme.toml")
+    index = index_with_lexicon(
+        {
+            "K9601": "Rising footrest, lower extension tube, replacement only, each",
+            "K9602": "Rising footrests, pair, for use with rental wheelchair base",
+        },
+        [entry],
+        monkeypatch,
+    )
+    assert codes(index, "rising footrest")[0] == "K9602"

@@ -47,6 +47,10 @@ PAIR_BONUS = 1.1
 HEAD_BONUS = 1.2
 RANGE_BONUS = 1.15  # the query's amount lies in the code's stated range ('20-30' in '18-30')
 OBJECT_FACTOR = 0.8
+HEAD_MISSING_FACTOR = 0.8
+# Kinds of code that the query asks for by naming their item as its head word ('walker brake',
+# 'glucose monitor battery'): then the item-type prior does not rank them down.
+NAMED_PART_TYPES = frozenset({"replacement part", "accessory", "supply", "component only"})
 TEMPORARY_PRIOR = 0.92
 # The query names the kind of code (a replacement, a supply): that kind first. Asking for a
 # catch-all ('other', 'unlisted', 'noc') is the most explicit of these requests.
@@ -409,6 +413,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     total: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
     heads: dict[str, set[int]] = defaultdict(set)
+    found: dict[str, set[int]] = defaultdict(set)  # code -> the concepts it matches
     curated_part: dict[str, float] = defaultdict(float)
     weight_sum = 0.0
     weights: list[float] = []
@@ -426,6 +431,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
                 # Found only in a record's curated text (its names, keywords, summary): such
                 # matches raise recall but must not outrank the official wording of another code.
                 curated_part[code] += concept_weight * value
+            found[code].add(index_of_concept)
             if head:
                 heads[code].add(index_of_concept)
             if explain:
@@ -447,7 +453,18 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
         why = tuple(reasons[code]) if explain else ()
         score = value * (0.25 + 0.75 * share**2) * (1.0 - CURATED_DISCOUNT * curated_share)
         results[code] = (score, why)
-    _rescore(reader, results, coverage, concepts, words, heads, explain, reasons, query, expansions)
+    _rescore(
+        reader,
+        results,
+        coverage,
+        concepts,
+        words,
+        (heads, found),
+        explain,
+        reasons,
+        query,
+        expansions,
+    )
     return results, coverage
 
 
@@ -551,13 +568,14 @@ def _rescore(
     coverage: dict[str, float],
     concepts: Sequence[_Concept],
     words: Sequence[str],
-    heads: Mapping[str, set[int]],
+    matched: tuple[Mapping[str, set[int]], Mapping[str, set[int]]],
     explain: bool,
     reasons: dict[str, list[str]],
     query: str,
     expansions: Mapping[str, Mapping[str, tuple[float, str]]],
 ) -> None:
     """The finer checks, for the leaders only (they are the only ones that can change places)."""
+    heads, found = matched  # per code: the concepts matched in its descriptor head; matched at all
     leaders = heapq.nsmallest(RESCORED, results, key=lambda c: (-results[c][0], c))
     docs = reader.docs(leaders)
     # The query as typed and, when a word is a typo, as corrected: 'pulmonery rehab' still names
@@ -577,6 +595,10 @@ def _rescore(
     head_named = any(
         d.head in head_terms for d in docs.values() if d.kind == "procedure" and d.head
     )
+    # 'sugar meter battery' asks for a battery: when some leader is one, a code that matches the
+    # other words but not the head word ('Home blood glucose monitor') is not what was asked for.
+    # (A head the lexicon knows as a broad word, 'gleevec tablet', 'zofran shot', names a form.)
+    head_missing = len(concepts) > 1 and head_named and concepts[head_index].kind != "synonym"
     # What the query asks for, typos corrected ('replacment' asks for a replacement part).
     # (Every word typed counts here, function words too: 'drug, other' asks for a catch-all.)
     typed = {stem(w) for w in "".join(c if c.isalnum() else " " for c in query.lower()).split()}
@@ -640,12 +662,21 @@ def _rescore(
                 if amount > 0
                 else "the amount asked for is outside this code's stated range"
             )
-        if doc.item_type and not asks_for(doc.item_type, asked):
-            score *= ITEM_PRIOR.get(doc.item_type, 1.0)
-            notes.append(f"ranked below the item itself: {doc.item_type}")
-        elif doc.item_type:
+        if head_missing and head_index not in found.get(code, ()):
+            score *= HEAD_MISSING_FACTOR
+            notes.append(f"no '{concepts[head_index].text}': not the item asked for")
+        if doc.item_type and asks_for(doc.item_type, asked):
             score *= ASKED_TYPE_BONUS.get(doc.item_type, 1.15)
             notes.append(f"the query asks for this kind of code: {doc.item_type}")
+        elif doc.item_type in NAMED_PART_TYPES and doc.head in head_terms and not named:
+            # 'sugar meter battery' asks for the battery ('Replacement battery, ..., for use with
+            # ... glucose monitor'). But a lay name of the whole item that the part's head phrase
+            # holds ('elevating leg rest' in 'Elevating legrest, lower extension tube,
+            # replacement only') still asks for the item.
+            notes.append(f"the query's head word names this {doc.item_type}")
+        elif doc.item_type:
+            score *= ITEM_PRIOR.get(doc.item_type, 1.0)
+            notes.append(f"ranked below the item itself: {doc.item_type}")
         if code[:1] == "S" and doc.kind == "procedure":
             # S codes are temporary national codes that Medicare does not recognise; where a
             # permanent code names the same item, coders report that one.
