@@ -496,3 +496,32 @@ def test_a_lay_name_of_the_item_held_by_a_parts_head_phrase_still_asks_for_the_i
         monkeypatch,
     )
     assert codes(index, "rising footrest")[0] == "K9602"
+
+
+def test_the_item_after_a_family_clause_is_what_the_code_is() -> None:
+    index = index_of(
+        {
+            "E9701": "Power zorvan accessory, blent interface, nonproportional, each",
+            "E9702": "Power zorvan accessory, breath tube kit for blent interface",
+        }
+    )
+    assert codes(index, "blent interface")[0] == "E9701"
+    assert codes(index, "blent interface tube kit")[0] == "E9702"
+
+
+def test_a_lay_name_of_the_whole_item_does_not_name_its_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry = lexicon.Entry("shaker vest", ("quorn wall oscillation system",), "dme.toml")
+    index = index_with_lexicon(
+        {
+            "E9801": "Quorn wall oscillation system, includes all accessories and supplies, each",
+            "A9802": "Quorn wall oscillation system vest, replacement for use with owned equipment",
+            "A9803": "Quorn wall oscillation system hose, replacement for use with owned equipment",
+        },
+        [entry],
+        monkeypatch,
+    )
+    reached = {p.code for p in index.postings(["shaker"])["shaker"]}
+    assert reached == {"E9801"}
+    assert codes(index, "shaker vest")[0] == "E9801"

@@ -96,3 +96,15 @@ def test_ranges_and_bounds_read_from_descriptors_and_queries() -> None:
     assert judge(amounts("15 minutes"), intervals("up to 15 minutes")) == 0
     assert judge(amounts("15 minutes"), intervals("greater than 15 minutes")) == -1
     assert judge(amounts("10 minutes"), intervals("up to 15 minutes")) == 1
+
+
+def test_a_first_clause_naming_only_a_family_gives_way_to_the_item_after_it() -> None:
+    parts = roles("Power drobble accessory, sip and puff interface, nonproportional, each")
+    assert parts.head == "interface" and {"power", "drobble"} <= parts.objects
+    assert roles("Replacement, tip, cane, crutch, walker, each").head == "tip"
+    assert roles("Contraceptive supply, drobble, male, each").head == "drobble"
+    # what the family is for, a catch-all or an example is not an item
+    assert roles("Shunt accessory, for hemodialysis, any type, each").head == "accessory"
+    assert roles("Drobble supplies/accessories, not otherwise specified").head == "accessory"
+    # after a semicolon, supplies serve a service: they are still supplies
+    assert roles("Als disposable supplies; defibrillation").head == "supply"

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "42"
+INDEX_VERSION = "43"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -205,6 +205,8 @@ ITEM_PRIOR = {
 }
 
 
+# Kinds of code that are a part of, or go with, another item.
+PART_TYPES = frozenset({"replacement part", "accessory", "supply", "component only"})
 _WHOLE_TEXT_TYPES = frozenset(
     {"add-on", "not otherwise classified", "noncovered", "quality report"}
 )
@@ -425,14 +427,17 @@ def gather(
     texts: dict[str, list[list[str]]] = {}
     items: dict[str, list[str]] = {}
     heads: dict[str, list[str]] = {}
+    nouns: dict[str, tuple[str, tuple[str, ...], bool]] = {}
     for code, doc in procedures.items():
+        parts = roles(doc.descriptor)
+        nouns[code] = (parts.head, parts.modifiers, item_type(doc.descriptor) in PART_TYPES)
         texts[code] = [
             lexicon.match_words(doc.descriptor),
             lexicon.match_words(doc.short_descriptor),
         ]
         items[code] = lexicon.item_words(doc.descriptor)
         heads[code] = lexicon.head_words(doc.descriptor)
-    matcher = lexicon.Matcher(texts, items, heads)
+    matcher = lexicon.Matcher(texts, items, heads, nouns)
     compiled = lexicon.compile_lexicon(lexicon.prepared(cache), matcher)
     for code, attached in compiled.attached.items():
         # A term that names the item through one wording and reaches it past the head through

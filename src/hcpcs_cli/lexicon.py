@@ -215,10 +215,13 @@ class Matcher:
         texts: Mapping[str, Sequence[Sequence[str]]],
         items: Mapping[str, Sequence[str]] | None = None,
         heads: Mapping[str, Sequence[str]] | None = None,
+        nouns: Mapping[str, tuple[str, Sequence[str], bool]] | None = None,
     ) -> None:
         self.texts = texts
         self.items = items or {}
         self.heads = heads or {}
+        # code -> its head noun, the words before it (tokens.roles) and whether it is a part
+        self.nouns = nouns or {}
         self.by_word: dict[str, set[str]] = {}
         for code, sequences in texts.items():
             for words in sequences:
@@ -238,6 +241,26 @@ class Matcher:
             if all(any(_contains(seq, part) for seq in self.texts[code]) for part in parts)
             and self._names_the_item(code, parts, wording)
         )
+
+    def parts_of_the_item(self, codes: Sequence[str], wording: str) -> set[str]:
+        """Of the codes a wording reaches, the parts of the item it names: when the wording's
+        last word is some reached code's head noun ('High frequency chest wall oscillation
+        system, ...'), a replacement part, accessory or supply holding that word only before its
+        own head ('... oscillation system vest, replacement') is a part of the item, not it."""
+        parts = wording_parts(wording)
+        if not self.nouns or sum(len(part) for part in parts) < 2:
+            return set()  # (one word is an everyday alias, 'armpit' for 'underarm', not a name)
+        last = parts[-1][-1]
+        if not any(self.nouns[code][0] == last for code in codes if code in self.nouns):
+            return set()
+        return {
+            code
+            for code in codes
+            if code in self.nouns
+            and self.nouns[code][2]
+            and self.nouns[code][0] != last
+            and last in self.nouns[code][1]
+        }
 
     def in_head(self, code: str, wording: str) -> bool:
         """Whether the wording starts in the descriptor's head clause (what the code is), not
@@ -295,7 +318,10 @@ def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
                 if alternative not in known:
                     known.append(alternative)
             if len(codes) <= BROAD:
+                parts_only = matcher.parts_of_the_item(codes, wording)
                 for code in codes:
+                    if code in parts_only:
+                        continue  # a name of the whole item does not name its vest or hose
                     terms = attached.setdefault(code, [])
                     # Whatever file it comes from: a drug's brand names its oral Q code or
                     # its pass-through C code as well as its J code ('suboxone' from the

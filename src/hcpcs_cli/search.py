@@ -28,7 +28,16 @@ from typing import NamedTuple, Protocol
 
 from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
-from .index import FIELDS, FLAT_SHARE, ITEM_PRIOR, RECORD_FIELDS, Doc, Posting, asks_for
+from .index import (
+    FIELDS,
+    FLAT_SHARE,
+    ITEM_PRIOR,
+    PART_TYPES,
+    RECORD_FIELDS,
+    Doc,
+    Posting,
+    asks_for,
+)
 from .quantities import amounts, intervals, judge
 from .results import JsonObject, Row
 from .status import NOT_IN_RELEASE, CodeStatus, judge_dates
@@ -48,9 +57,6 @@ HEAD_BONUS = 1.2
 RANGE_BONUS = 1.15  # the query's amount lies in the code's stated range ('20-30' in '18-30')
 OBJECT_FACTOR = 0.8
 HEAD_MISSING_FACTOR = 0.8
-# Kinds of code that the query asks for by naming their item as its head word ('walker brake',
-# 'glucose monitor battery'): then the item-type prior does not rank them down.
-NAMED_PART_TYPES = frozenset({"replacement part", "accessory", "supply", "component only"})
 TEMPORARY_PRIOR = 0.92
 # The query names the kind of code (a replacement, a supply): that kind first. Asking for a
 # catch-all ('other', 'unlisted', 'noc') is the most explicit of these requests.
@@ -413,7 +419,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     total: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
     heads: dict[str, set[int]] = defaultdict(set)
-    found: dict[str, set[int]] = defaultdict(set)  # code -> the concepts it matches
+    concepts_of: dict[str, set[int]] = defaultdict(set)  # code -> the concepts it matches
     curated_part: dict[str, float] = defaultdict(float)
     weight_sum = 0.0
     weights: list[float] = []
@@ -431,7 +437,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
                 # Found only in a record's curated text (its names, keywords, summary): such
                 # matches raise recall but must not outrank the official wording of another code.
                 curated_part[code] += concept_weight * value
-            found[code].add(index_of_concept)
+            concepts_of[code].add(index_of_concept)
             if head:
                 heads[code].add(index_of_concept)
             if explain:
@@ -459,7 +465,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
         coverage,
         concepts,
         words,
-        (heads, found),
+        (heads, concepts_of),
         explain,
         reasons,
         query,
@@ -668,12 +674,12 @@ def _rescore(
         if doc.item_type and asks_for(doc.item_type, asked):
             score *= ASKED_TYPE_BONUS.get(doc.item_type, 1.15)
             notes.append(f"the query asks for this kind of code: {doc.item_type}")
-        elif doc.item_type in NAMED_PART_TYPES and doc.head in head_terms and not named:
-            # 'sugar meter battery' asks for the battery ('Replacement battery, ..., for use with
-            # ... glucose monitor'). But a lay name of the whole item that the part's head phrase
-            # holds ('elevating leg rest' in 'Elevating legrest, lower extension tube,
-            # replacement only') still asks for the item.
-            notes.append(f"the query's head word names this {doc.item_type}")
+        elif (
+            doc.item_type in PART_TYPES
+            and doc.head in head_terms
+            and _names_what_it_serves(code, doc, concepts, head_index, found)
+        ):
+            notes.append(f"the query names this {doc.item_type} and what it serves")
         elif doc.item_type:
             score *= ITEM_PRIOR.get(doc.item_type, 1.0)
             notes.append(f"ranked below the item itself: {doc.item_type}")
@@ -689,6 +695,26 @@ def _rescore(
         if explain and notes:
             reasons[code].extend(notes)
         results[code] = (score, tuple(reasons[code]) if explain else ())
+
+
+def _names_what_it_serves(
+    code: str,
+    doc: Doc,
+    concepts: Sequence[_Concept],
+    head_index: int,
+    found: Mapping[str, set[int]],
+) -> bool:
+    """Whether the query, besides naming a part's head ('battery'), names something the part
+    matches outside its head phrase, what it serves: 'sugar meter battery' for 'Replacement
+    battery, ..., for use with ... home blood glucose monitor' asks for the battery. A query the
+    head phrase holds ('elevating leg rest' in 'Elevating legrest, lower extension tube,
+    replacement only') asks for the item itself."""
+    phrase = set(doc.modifiers.split()) | {doc.head}
+    return any(
+        index != head_index
+        and not any(set(alternative) <= phrase for alternative in concepts[index].alternatives)
+        for index in found.get(code, set())
+    )
 
 
 def _slashed(word: str, descriptor: str) -> bool:

@@ -333,13 +333,43 @@ def opens_family(text: str) -> bool:
     return text.lower().lstrip().startswith("all ")
 
 
+# A first clause ending in one of these only names the family of the item the next clause names.
+_FAMILY_WORDS = frozenset(
+    "accessory accessories component components supply supplies replacement".split()
+)
+
+
+_NOT_AN_ITEM = re.compile(r"^\s*(?:for|e\.g|i\.e|includ|not|any|each|misc|with)\b|not otherwise")
+
+
+def _names_a_family(clause: str, following: str, rest: str) -> bool:
+    """Whether ``clause`` only names a family ('Wheelchair accessory') and ``following`` the item
+    ('elevating leg rest'), not what it is for, an example or a catch-all. After a semicolon,
+    supplies are for a service ('Als ... disposable supplies; defibrillation')."""
+    words = _WORD.findall(clause)
+    if not words or words[-1] not in _FAMILY_WORDS or _NOT_AN_ITEM.search(following):
+        return False
+    return not (rest.startswith(";") and words[-1].startswith("suppl"))
+
+
 def roles(text: str) -> Roles:
     lower = _WITH_OR_WITHOUT.sub("with", text.lower())
     # The first clause that says what the item is ('For diabetics only, ...' says whom for).
     clauses = [c for c in _BREAK.split(lower) if _WORD.search(c)]
     if opens_family(lower):
         clauses = clauses[1:]
-    clause = next((c for c in clauses if not c.lstrip().startswith("for ")), "")
+    at = next((i for i, c in enumerate(clauses) if not c.lstrip().startswith("for ")), None)
+    clause = "" if at is None else clauses[at]
+    family: list[str] = []
+    if (
+        at is not None
+        and at + 1 < len(clauses)
+        and _names_a_family(clause, clauses[at + 1], lower[lower.find(clause) + len(clause) :])
+    ):
+        # 'Power wheelchair accessory, sip and puff interface, ...' is an interface, for a power
+        # wheelchair; 'Replacement, tip, cane, crutch, walker' a tip.
+        family = _terms(_WORD.findall(clause)[:-1])
+        clause = clauses[at + 1]
     negation = _NEGATION.search(clause)
     if negation:
         clause = clause[: negation.start()]
@@ -352,6 +382,7 @@ def roles(text: str) -> Roles:
         named = named[:-1]
     head_terms = _terms(named)
     objects = _terms(words[cut + 1 :]) if cut < len(words) and words[cut] in _OBJECT_START else []
+    objects += family
     if not head_terms:
         return Roles("", (), frozenset(objects))
     return Roles(head_terms[-1], tuple(head_terms[:-1]), frozenset(objects))
