@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 from typing import NamedTuple
 
 
@@ -35,16 +36,39 @@ class Interval(NamedTuple):
 
 _NUMBER = r"(?<![a-z0-9.])(\d+(?:\.\d+)?)(?![0-9])"
 _UNIT = r"(?:\s*(?:%|[a-z\"'.]+(?:/[a-z]+)?)){0,3}"
+
+
 # A single number is an amount only with its unit ('300 lbs', '20 sq in'): 'group 3', 'stage 2'
 # and 'level 1' name a kind, not an amount.
-_UNIT_WORD = re.compile(
-    r"(?:%|percent|lbs?|pounds?|kg|kilograms?|oz|ounces?|grams?|gm?|mg|mcg|meq|mci|units?|ml|cc|"
-    r"l|liters?|litres?|lpm|in|inch(?:es)?|\"|ft|feet|foot|cm|mm|mmhg|sq|fr|french|"
-    r"min|mins|minutes?|hrs?|hours?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b",
-    re.I,
-)
-_RANGE = re.compile(rf"{_NUMBER}{_UNIT}\s*(?:-|–|to|through|thru)\s*(\d+(?:\.\d+)?)(?![0-9])", re.I)
-_BETWEEN = re.compile(rf"between\s+{_NUMBER}{_UNIT}\s+and\s+(\d+(?:\.\d+)?)", re.I)
+class _Patterns(NamedTuple):
+    unit_word: re.Pattern[str]
+    range: re.Pattern[str]
+    between: re.Pattern[str]
+    bounds: tuple[tuple[re.Pattern[str], bool, bool], ...]
+    joined: re.Pattern[str]
+
+
+@cache
+def _patterns() -> _Patterns:
+    """Compiled on first use (only a query with a digit needs them): compiling costs ~4 ms, too
+    much for every start-up."""
+    return _Patterns(
+        # A single number is an amount only with its unit ('300 lbs', '20 sq in'): 'group 3',
+        # 'stage 2' and 'level 1' name a kind, not an amount.
+        re.compile(
+            r"(?:%|percent|lbs?|pounds?|kg|kilograms?|oz|ounces?|grams?|gm?|mg|mcg|meq|mci|units?|"
+            r"ml|cc|l|liters?|litres?|lpm|in|inch(?:es)?|\"|ft|feet|foot|cm|mm|mmhg|sq|fr|french|"
+            r"min|mins|minutes?|hrs?|hours?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b",
+            re.I,
+        ),
+        re.compile(rf"{_NUMBER}{_UNIT}\s*(?:-|–|to|through|thru)\s*(\d+(?:\.\d+)?)(?![0-9])", re.I),
+        re.compile(rf"between\s+{_NUMBER}{_UNIT}\s+and\s+(\d+(?:\.\d+)?)", re.I),
+        tuple((re.compile(p, re.I), lower, is_open) for p, lower, is_open in _BOUND_FORMS),
+        # 'greater than 16 sq. in., but less than or equal to 48 sq. in.': one interval, not two.
+        re.compile(r"^\s*[a-z\"'.%/ ]*?[,\s]*(?:but|and)?\s*$", re.I),
+    )
+
+
 # Bounds as descriptors and people phrase them: (pattern, is it a lower bound, is it open).
 _BOUND_FORMS = (
     (
@@ -64,14 +88,11 @@ _BOUND_FORMS = (
     (r"(?:(?:less than|fewer than|under|below)\s+|<\s*)" + _NUMBER, False, True),
     (_NUMBER + _UNIT + r"\s+(?:or|and) (?:less|fewer|below|under|younger|lower)\b", False, False),
 )
-_BOUNDS = tuple((re.compile(p, re.I), lower, is_open) for p, lower, is_open in _BOUND_FORMS)
-# 'greater than 16 sq. in., but less than or equal to 48 sq. in.': one interval, not two.
-_JOINED = re.compile(r"^\s*[a-z\"'.%/ ]*?[,\s]*(?:but|and)?\s*$", re.I)
 
 
 def _bounds(text: str) -> list[tuple[int, int, Interval]]:
     found: dict[int, tuple[int, int, Interval]] = {}
-    for pattern, lower, is_open in _BOUNDS:
+    for pattern, lower, is_open in _patterns().bounds:
         for m in pattern.finditer(text):
             value = float(m.group(1))
             interval = (
@@ -91,7 +112,7 @@ def intervals(text: str) -> list[Interval]:
     -> (250, inf); a lower bound followed by 'but less than ...' is one interval). Numbers that
     belong to a code or a word ('t1-t2c', 'p.l. 99-272' is kept: it is rare) are not amounts."""
     out: list[Interval] = []
-    for m in (*_RANGE.finditer(text), *_BETWEEN.finditer(text)):
+    for m in (*_patterns().range.finditer(text), *_patterns().between.finditer(text)):
         low, high = float(m.group(1)), float(m.group(2))
         if low < high:
             out.append(Interval(low, high))
@@ -104,7 +125,7 @@ def intervals(text: str) -> list[Interval]:
             start, _, upper = bounds[i + 1]
             if (
                 upper.low == -math.inf
-                and _JOINED.match(text[end:start])
+                and _patterns().joined.match(text[end:start])
                 and interval.low < upper.high
             ):
                 out.append(Interval(interval.low, upper.high, interval.low_open, upper.high_open))
@@ -124,7 +145,7 @@ def amounts(query: str) -> list[Interval]:
     return [
         Interval(float(m.group(1)), float(m.group(1)))
         for m in re.finditer(_NUMBER, text)
-        if _UNIT_WORD.match(text[m.end() :].lstrip())
+        if _patterns().unit_word.match(text[m.end() :].lstrip())
     ]
 
 

@@ -24,7 +24,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
 from .errors import UsageError
@@ -38,10 +38,12 @@ from .index import (
     Posting,
     asks_for,
 )
-from .quantities import amounts, intervals, judge
 from .results import JsonObject, Row
 from .status import NOT_IN_RELEASE, CodeStatus, judge_dates
 from .tokens import STOPWORDS, analyze, query_terms, roles, stem
+
+if TYPE_CHECKING:
+    from .quantities import Interval
 
 MAX_QUERY = 500
 MAX_LIMIT = 500
@@ -612,7 +614,11 @@ def _rescore(
         set(words) | typed | {t for e in expansions.values() for t, (q, _) in e.items() if q >= 0.5}
     )
     # Amounts typed ('support hose 20-30', 'wheelchair 300 lbs'), matched to the ranges stated.
-    amounts_asked = amounts(query) if any(c.isdigit() for c in query) else []
+    amounts_asked: list[Interval] = []
+    if any(c.isdigit() for c in query):
+        from .quantities import amounts, intervals, judge  # (only a number needs it: 1.6 ms)
+
+        amounts_asked = amounts(query)
     for code in leaders:
         score, _ = results[code]
         doc = docs.get(code)
