@@ -421,7 +421,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     total: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
     heads: dict[str, set[int]] = defaultdict(set)
-    concepts_of: dict[str, set[int]] = defaultdict(set)  # code -> the concepts it matches
+    matches: list[Mapping[str, object]] = []  # per concept: the codes it matches
     curated_part: dict[str, float] = defaultdict(float)
     weight_sum = 0.0
     weights: list[float] = []
@@ -429,6 +429,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     served = set(roles(query).objects) if len(concepts) > 1 else set()
     for index_of_concept, concept in enumerate(concepts):
         best, concept_weight = _score_concept(concept, expansions, postings, reader.size(), explain)
+        matches.append(best)
         if served and set(concept.alternatives[0]) <= served:
             concept_weight *= SERVED_WEIGHT
         weights.append(concept_weight)
@@ -439,7 +440,6 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
                 # Found only in a record's curated text (its names, keywords, summary): such
                 # matches raise recall but must not outrank the official wording of another code.
                 curated_part[code] += concept_weight * value
-            concepts_of[code].add(index_of_concept)
             if head:
                 heads[code].add(index_of_concept)
             if explain:
@@ -467,7 +467,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
         coverage,
         concepts,
         words,
-        (heads, concepts_of),
+        (heads, matches),
         explain,
         reasons,
         query,
@@ -576,14 +576,16 @@ def _rescore(
     coverage: dict[str, float],
     concepts: Sequence[_Concept],
     words: Sequence[str],
-    matched: tuple[Mapping[str, set[int]], Mapping[str, set[int]]],
+    matched: tuple[Mapping[str, set[int]], Sequence[Mapping[str, object]]],
     explain: bool,
     reasons: dict[str, list[str]],
     query: str,
     expansions: Mapping[str, Mapping[str, tuple[float, str]]],
 ) -> None:
     """The finer checks, for the leaders only (they are the only ones that can change places)."""
-    heads, found = matched  # per code: the concepts matched in its descriptor head; matched at all
+    # Per code, the concepts matched in its descriptor head; per concept, the codes it matches.
+    heads, by_concept = matched
+
     leaders = heapq.nsmallest(RESCORED, results, key=lambda c: (-results[c][0], c))
     docs = reader.docs(leaders)
     # The query as typed and, when a word is a typo, as corrected: 'pulmonery rehab' still names
@@ -674,7 +676,8 @@ def _rescore(
                 if amount > 0
                 else "the amount asked for is outside this code's stated range"
             )
-        if head_missing and head_index not in found.get(code, ()):
+        found = {i for i, codes in enumerate(by_concept) if code in codes}
+        if head_missing and head_index not in found:
             score *= HEAD_MISSING_FACTOR
             notes.append(f"no '{concepts[head_index].text}': not the item asked for")
         if doc.item_type and asks_for(doc.item_type, asked):
@@ -683,7 +686,7 @@ def _rescore(
         elif (
             doc.item_type in PART_TYPES
             and doc.head in head_terms
-            and _names_what_it_serves(code, doc, concepts, head_index, found)
+            and _names_what_it_serves(doc, concepts, head_index, found)
         ):
             notes.append(f"the query names this {doc.item_type} and what it serves")
         elif doc.item_type:
@@ -704,11 +707,7 @@ def _rescore(
 
 
 def _names_what_it_serves(
-    code: str,
-    doc: Doc,
-    concepts: Sequence[_Concept],
-    head_index: int,
-    found: Mapping[str, set[int]],
+    doc: Doc, concepts: Sequence[_Concept], head_index: int, found: set[int]
 ) -> bool:
     """Whether the query, besides naming a part's head ('battery'), names something the part
     matches outside its head phrase, what it serves: 'sugar meter battery' for 'Replacement
@@ -719,7 +718,7 @@ def _names_what_it_serves(
     return any(
         index != head_index
         and not any(set(alternative) <= phrase for alternative in concepts[index].alternatives)
-        for index in found.get(code, set())
+        for index in found
     )
 
 
