@@ -251,15 +251,13 @@ class Matcher:
         if not self.nouns or sum(len(part) for part in parts) < 2:
             return set()  # (one word is an everyday alias, 'armpit' for 'underarm', not a name)
         last = parts[-1][-1]
-        if not any(self.nouns[code][0] == last for code in codes if code in self.nouns):
+        reached = [(code, self.nouns[code]) for code in codes if code in self.nouns]
+        if not any(head == last for _, (head, _, _) in reached):
             return set()
         return {
             code
-            for code in codes
-            if code in self.nouns
-            and self.nouns[code][2]
-            and self.nouns[code][0] != last
-            and last in self.nouns[code][1]
+            for code, (head, before, is_part) in reached
+            if is_part and head != last and last in before
         }
 
     def in_head(self, code: str, wording: str) -> bool:

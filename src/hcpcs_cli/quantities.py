@@ -109,8 +109,8 @@ def _bounds(text: str) -> list[tuple[int, int, Interval]]:
 
 def intervals(text: str) -> list[Interval]:
     """The ranges and bounds a text states ('18-30 mmhg' -> [18, 30]; 'greater than 250 pounds'
-    -> (250, inf); a lower bound followed by 'but less than ...' is one interval). Numbers that
-    belong to a code or a word ('t1-t2c', 'p.l. 99-272' is kept: it is rare) are not amounts."""
+    -> (250, inf); a lower bound followed by 'but less than ...' is one interval). A number
+    joined to a letter ('t1-t2c') is not an amount."""
     out: list[Interval] = []
     for m in (*_patterns().range.finditer(text), *_patterns().between.finditer(text)):
         low, high = float(m.group(1)), float(m.group(2))

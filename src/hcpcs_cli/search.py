@@ -585,7 +585,6 @@ def _rescore(
     """The finer checks, for the leaders only (they are the only ones that can change places)."""
     # Per code, the concepts matched in its descriptor head; per concept, the codes it matches.
     heads, by_concept = matched
-
     leaders = heapq.nsmallest(RESCORED, results, key=lambda c: (-results[c][0], c))
     docs = reader.docs(leaders)
     # The query as typed and, when a word is a typo, as corrected: 'pulmonery rehab' still names
