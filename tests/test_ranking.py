@@ -525,3 +525,25 @@ def test_a_lay_name_of_the_whole_item_does_not_name_its_parts(
     reached = {p.code for p in index.postings(["shaker"])["shaker"]}
     assert reached == {"E9801"}
     assert codes(index, "shaker vest")[0] == "E9801"
+
+
+def test_a_word_of_another_items_lay_name_is_weaker_than_a_name_of_this_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 'torvic' is a whole lay name of E9902 but only a word of E9901's 'torvic relief unit':
+    # the query does not name E9901.
+    entries = [
+        lexicon.Entry("torvic relief unit", ("quanto device, type one",), "dme.toml"),
+        lexicon.Entry("torvic", ("quanto device, type two",), "dme.toml"),
+    ]
+    index = index_with_lexicon(
+        {"E9901": "Quanto device, type one", "E9902": "Quanto device, type two"},
+        entries,
+        monkeypatch,
+    )
+    assert codes(index, "torvic quanto")[:2] == ["E9902", "E9901"]
+    why = {h.code: h.why for h in search(index, "torvic quanto", limit=5, explain=True).hits}
+    assert "'torvic' only as part of the lay name 'torvic relief unit'" in why["E9901"]
+    # The whole name typed, or its last word (what it names), is a name of the item again.
+    assert codes(index, "torvic relief unit quanto")[0] == "E9901"
+    assert not any("only as part" in w for w in why["E9902"])

@@ -65,6 +65,7 @@ TEMPORARY_PRIOR = 0.92
 ASKED_TYPE_BONUS = {"not otherwise classified": 1.3}
 SERVED_WEIGHT = 0.5
 MODIFIER_FACTOR = 0.9
+FRAGMENT_FACTOR = 0.9
 CURATED_DISCOUNT = 0.3  # share of a match found only in curated record text, taken off
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -620,6 +621,12 @@ def _rescore(
         from .quantities import amounts, intervals, judge  # (only a number needs it: 1.6 ms)
 
         amounts_asked = amounts(query)
+    # Per concept, every index term it can match (as typed, corrected, or through a synonym).
+    concept_terms = [
+        {found for alternative in c.alternatives for t in alternative for found in expansions[t]}
+        for c in concepts
+    ]
+    asked_terms = {t for terms in concept_terms for t in terms}
     for code in leaders:
         score, _ = results[code]
         doc = docs.get(code)
@@ -676,6 +683,11 @@ def _rescore(
                 else "the amount asked for is outside this code's stated range"
             )
         found = {i for i, codes in enumerate(by_concept) if code in codes}
+        fragments = _fragments(texts, found, concept_terms, asked_terms)
+        if fragments:
+            score *= FRAGMENT_FACTOR ** len(fragments)
+            for index, name in fragments:
+                notes.append(f"'{concepts[index].text}' only as part of the lay name '{name}'")
         if head_missing and head_index not in found:
             score *= HEAD_MISSING_FACTOR
             notes.append(f"no '{concepts[head_index].text}': not the item asked for")
@@ -703,6 +715,27 @@ def _rescore(
         if explain and notes:
             reasons[code].extend(notes)
         results[code] = (score, tuple(reasons[code]) if explain else ())
+
+
+def _fragments(
+    texts: Sequence[str], found: set[int], concept_terms: Sequence[set[str]], asked: set[str]
+) -> list[tuple[int, str]]:
+    """The matched concepts a code matches only through a lay name the query holds a part of,
+    and one such name: 'pain' of 'pain medicine pump' (filed 'pump pain medicine') for 'pain
+    medicine drip' is a word of another item's name, not a name of this one. A name counts as
+    given when the query holds all its words, or its last word, what it names ('leukemia pill'
+    for 'oral chemo pills')."""
+    official = {t for text in texts[:2] for t in text.split()}
+    names = [name.split() for name in texts[2:]]
+    out = []
+    for index in sorted(found):
+        terms = concept_terms[index]
+        if terms & official:
+            continue
+        holding = [name for name in names if terms.intersection(name)]
+        if holding and not any(set(n) <= asked or n[-1] in terms for n in holding):
+            out.append((index, " ".join(holding[0])))
+    return out
 
 
 def _names_what_it_serves(
