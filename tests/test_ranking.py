@@ -547,3 +547,20 @@ def test_a_word_of_another_items_lay_name_is_weaker_than_a_name_of_this_one(
     # The whole name typed, or its last word (what it names), is a name of the item again.
     assert codes(index, "torvic relief unit quanto")[0] == "E9901"
     assert not any("only as part" in w for w in why["E9902"])
+
+
+def test_another_form_of_a_word_matches_but_less_than_the_word_itself() -> None:
+    index = index_of(
+        {
+            "G9901": "Quarmish visit, home torvic care, per period",
+            "G9902": "Quarmish certification of home torvic care, per period",
+            "G9903": "Quarmish certifying review of torvic care",
+        }
+    )
+    # 'certifying' is no typo of 'certification', nor its beginning: it is the same word.
+    assert codes(index, "doctor certifying home torvic care")[0] == "G9902"
+    assert codes(index, "certification of torvic care")[:2] == ["G9902", "G9903"]
+    why = search(index, "certification quarmish", limit=5, explain=True).hits
+    notes = {h.code: " ".join(h.why) for h in why}
+    assert "'certification' as 'certifying'" in notes["G9903"]
+    assert "another form of the word" in notes["G9903"]

@@ -108,3 +108,15 @@ def test_a_first_clause_naming_only_a_family_gives_way_to_the_item_after_it() ->
     assert roles("Drobble supplies/accessories, not otherwise specified").head == "accessory"
     # after a semicolon, supplies serve a service: they are still supplies
     assert roles("Als disposable supplies; defibrillation").head == "supply"
+
+
+def test_the_forms_of_a_word_share_its_root_and_unrelated_words_do_not() -> None:
+    from hcpcs_cli.tokens import root
+
+    assert root("certifying") == root("certification") == root("certify")
+    assert root("removed") == root("removal")
+    assert root("scanner") == root("scan")
+    assert root("observation") == root("observed")
+    assert root("continuous") != root("continence")
+    assert root("medicine") != root("medical")
+    assert root("cast") == "cast"  # short words keep their letters

@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from . import bundle
 from .status import record_is_newer
-from .tokens import analyze, query_terms, roles
+from .tokens import analyze, query_terms, roles, root
 
 if TYPE_CHECKING:
     from .records import Record
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "43"
+INDEX_VERSION = "44"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -517,7 +517,7 @@ def write(conn: sqlite3.Connection, built: Built, key: str) -> sqlite3.Connectio
             (_key_hash(k), i)
             for i, term in enumerate(ordered)
             if len(term) >= 3 and not term.startswith("!")
-            for k in near_keys(term)
+            for k in near_keys(term) | {f"~{root(term)}"}
         ),
     )
     conn.executemany(
@@ -641,6 +641,15 @@ class Index:
         )
         keys = sorted({_key_hash(k) for k in near_keys(term)})
         return [str(r[0]) for r in _select_in(self.conn, sql, keys)]
+
+    def forms(self, term: str) -> list[str]:
+        """Other forms of a term the index holds: the terms with its root."""
+        rows = self.conn.execute(
+            "SELECT terms.term FROM near JOIN terms ON terms.id = near.id WHERE near.key = ?",
+            (_key_hash(f"~{root(term)}"),),
+        )
+        base = root(term)
+        return [t for (t,) in rows if t != term and root(t) == base]
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[Posting]]:
         """The postings of ``terms``; a long-running process (a server) keeps the parsed lists

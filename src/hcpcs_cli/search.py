@@ -66,6 +66,7 @@ ASKED_TYPE_BONUS = {"not otherwise classified": 1.3}
 SERVED_WEIGHT = 0.5
 MODIFIER_FACTOR = 0.9
 FRAGMENT_FACTOR = 0.9
+FORM_QUALITY = 0.7  # 'certifying' for 'certification': weaker than the word typed
 CURATED_DISCOUNT = 0.3  # share of a match found only in curated record text, taken off
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -83,6 +84,8 @@ class IndexReader(Protocol):
     def size(self) -> int: ...
 
     def near(self, term: str) -> list[str]: ...
+
+    def forms(self, term: str) -> list[str]: ...
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[Posting]]: ...
 
@@ -351,6 +354,10 @@ def _expand(term: str, reader: IndexReader) -> dict[str, tuple[float, str]]:
                 near.append((osa_similarity(term, candidate), candidate))
         for similarity, candidate in sorted(near, reverse=True)[:6]:
             matches[candidate] = (weight * similarity, "typo correction")
+    if len(term) >= 5 and not term.startswith("!"):
+        for candidate in reader.forms(term):
+            if matches.get(candidate, (0.0, ""))[0] < FORM_QUALITY:
+                matches[candidate] = (FORM_QUALITY, "another form of the word")
     return matches
 
 

@@ -163,6 +163,34 @@ def stem(word: str) -> str:
     return word[:-1]
 
 
+# Derivational endings, longest first: what is left when one is taken off is a word's root, shared
+# by its forms ('certifying', 'certification' -> 'certif'; 'removed', 'removal' -> 'remov').
+_ENDINGS = tuple(
+    sorted(
+        (
+            "ications ication izations ization ations ation itions ition ements ement ments ment"
+            " ings ing ers er ed ions ion able ible ive ies al ally ical ic ize ized ise ised ity"
+            " ness ous ates ated ating ate y e"
+        ).split(),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def root(term: str) -> str:
+    """A term's root for matching its other forms: one derivational ending taken off, when at
+    least four letters stay, and a doubled last consonant made single ('scanner' -> 'scan')."""
+    for _ in range(2):  # 'certifying' -> 'certify' -> 'certif'
+        ending = next((e for e in _ENDINGS if term.endswith(e) and len(term) - len(e) >= 4), "")
+        if not ending:
+            break
+        term = term[: -len(ending)]
+        if term[-1] == term[-2] and term[-1] not in "aeiou":
+            term = term[:-1]
+    return term
+
+
 def _split(compound: str) -> tuple[str, list[str]]:
     """(joined word, its parts) for a hyphenated word; a plain word is its own part."""
     parts = compound.split("-")
