@@ -634,22 +634,14 @@ class Index:
         return int(self.meta.get("documents", "0"))
 
     def near(self, term: str) -> list[str]:
-        """Index terms that may be within two edits of ``term`` (the search measures them)."""
+        """Index terms that may be within two edits of ``term``, or other forms of it (filed under
+        its root): the search measures which they are."""
         sql = (
             "SELECT DISTINCT terms.term FROM near JOIN terms ON terms.id = near.id"
             " WHERE near.key IN ({marks})"
         )
-        keys = sorted({_key_hash(k) for k in near_keys(term)})
+        keys = sorted({_key_hash(k) for k in near_keys(term) | {f"~{root(term)}"}})
         return [str(r[0]) for r in _select_in(self.conn, sql, keys)]
-
-    def forms(self, term: str) -> list[str]:
-        """Other forms of a term the index holds: the terms with its root."""
-        rows = self.conn.execute(
-            "SELECT terms.term FROM near JOIN terms ON terms.id = near.id WHERE near.key = ?",
-            (_key_hash(f"~{root(term)}"),),
-        )
-        base = root(term)
-        return [t for (t,) in rows if t != term and root(t) == base]
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[Posting]]:
         """The postings of ``terms``; a long-running process (a server) keeps the parsed lists

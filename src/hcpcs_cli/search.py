@@ -40,7 +40,7 @@ from .index import (
 )
 from .results import JsonObject, Row
 from .status import NOT_IN_RELEASE, CodeStatus, judge_dates
-from .tokens import STOPWORDS, analyze, query_terms, roles, stem
+from .tokens import STOPWORDS, analyze, query_terms, roles, root, stem
 
 if TYPE_CHECKING:
     from .quantities import Interval
@@ -84,8 +84,6 @@ class IndexReader(Protocol):
     def size(self) -> int: ...
 
     def near(self, term: str) -> list[str]: ...
-
-    def forms(self, term: str) -> list[str]: ...
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[Posting]]: ...
 
@@ -343,7 +341,8 @@ def _expand(term: str, reader: IndexReader) -> dict[str, tuple[float, str]]:
         # A word the index knows was probably meant as typed: its near misses count for less.
         weight = 0.4 if matches.get(term, (0.0, ""))[0] == 1.0 else 0.8
         near = []
-        for candidate in reader.near(term):
+        candidates = reader.near(term)
+        for candidate in candidates:
             if candidate in matches or abs(len(candidate) - len(term)) > edits:
                 continue
             distance = osa_distance(term, candidate)
@@ -354,9 +353,14 @@ def _expand(term: str, reader: IndexReader) -> dict[str, tuple[float, str]]:
                 near.append((osa_similarity(term, candidate), candidate))
         for similarity, candidate in sorted(near, reverse=True)[:6]:
             matches[candidate] = (weight * similarity, "typo correction")
-    if len(term) >= 5 and not term.startswith("!"):
-        for candidate in reader.forms(term):
-            if matches.get(candidate, (0.0, ""))[0] < FORM_QUALITY:
+        # Other forms of the word ('certifying', 'certification') share its root.
+        base = root(term)
+        for candidate in candidates:
+            if (
+                candidate != term
+                and root(candidate) == base
+                and matches.get(candidate, (0.0, ""))[0] < FORM_QUALITY
+            ):
                 matches[candidate] = (FORM_QUALITY, "another form of the word")
     return matches
 
