@@ -736,13 +736,15 @@ def _fragments(
     medicine drip' is a word of another item's name, not a name of this one. A name counts as
     given when the query holds all its words, or its last word, what it names ('leukemia pill'
     for 'oral chemo pills')."""
-    official = {t for text in texts[:2] for t in text.split()}
-    names = [name.split() for name in texts[2:]]
-    out = []
+    official = f" {texts[0]} {texts[1]} " if len(texts) > 2 else ""
+    out: list[tuple[int, str]] = []
+    names: list[list[str]] | None = None
     for index in sorted(found):
         terms = concept_terms[index]
-        if terms & official:
+        if not official or any(f" {t} " in official for t in terms):
             continue
+        if names is None:
+            names = [name.split() for name in texts[2:]]
         holding = [name for name in names if terms.intersection(name)]
         if holding and not any(set(n) <= asked or n[-1] in terms for n in holding):
             out.append((index, " ".join(holding[0])))
