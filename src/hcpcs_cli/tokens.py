@@ -163,7 +163,7 @@ def stem(word: str) -> str:
     return word[:-1]
 
 
-# Derivational endings, longest first: what is left when one is taken off is a word's root, shared
+# Derivational endings, longest first: what is left when they are taken off is a word's root, shared
 # by its forms ('certifying', 'certification' -> 'certif'; 'removed', 'removal' -> 'remov').
 _ENDINGS = tuple(
     sorted(
@@ -179,8 +179,9 @@ _ENDINGS = tuple(
 
 
 def root(term: str) -> str:
-    """A term's root for matching its other forms: one derivational ending taken off, when at
-    least four letters stay, and a doubled last consonant made single ('scanner' -> 'scan')."""
+    """A term's root for matching its other forms: its derivational endings taken off, two at
+    most, each only when at least four letters stay, and a doubled last consonant made single
+    ('scanner' -> 'scan')."""
     for _ in range(2):  # 'certifying' -> 'certify' -> 'certif'
         ending = next((e for e in _ENDINGS if term.endswith(e) and len(term) - len(e) >= 4), "")
         if not ending:
