@@ -35,6 +35,7 @@ class Interval(NamedTuple):
 
 
 _NUMBER = r"(?<![a-z0-9.])(\d+(?:\.\d+)?)(?![0-9])"
+_DIGIT = re.compile(r"[0-9]").search
 _UNIT = r"(?:\s*(?:%|[a-z\"'.]+(?:/[a-z]+)?)){0,3}"
 
 
@@ -112,6 +113,8 @@ def intervals(text: str) -> list[Interval]:
     -> (250, inf); a lower bound followed by 'but less than ...' is one interval). A number
     joined to a letter ('t1-t2c') is not an amount."""
     out: list[Interval] = []
+    if not _DIGIT(text):
+        return out  # (most descriptors: the search asks this of every leader)
     for m in (*_patterns().range.finditer(text), *_patterns().between.finditer(text)):
         low, high = float(m.group(1)), float(m.group(2))
         if low < high:

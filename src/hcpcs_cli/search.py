@@ -24,6 +24,8 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from .codes import MODIFIER_RE, PROCEDURE_RE, looks_like_prefix, parse_range, squash
@@ -72,6 +74,8 @@ _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 # Field key -> evidence strength (the third part of index.FIELDS), for the scoring loops.
 _STRENGTH: dict[str, float] = {key: spec[2] for key, spec in FIELDS.items()}
+_CODE = itemgetter(0)  # of a Posting
+_WEIGHT = itemgetter(1)
 
 
 class IndexReader(Protocol):
@@ -528,28 +532,46 @@ def _score_concept(
             ]
             if not matches:
                 continue
-            # (The loops below run over every posting of every query word, thousands for a
-            # common word: plain tuple unpacking, no attribute look-ups.)
-            top = max(max(p[1] for p in found) for _, _, _, found in matches)
-            close = {p[0] for quality, _, _, found in matches if quality >= 0.8 for p in found}
-            if not close:
-                close = {p[0] for _, _, _, found in matches for p in found}
+            # (What follows runs over every posting of every query word, thousands for a
+            # common word: built-in functions and comprehensions, no attribute look-ups.)
+            top = max(max(map(_WEIGHT, found)) for _, _, _, found in matches)
+            close_lists = [found for quality, _, _, found in matches if quality >= 0.8]
+            close = set().union(*map(map, repeat(_CODE), close_lists or [m[3] for m in matches]))
             telling = _idf(len(close), size)
             if position == 0 or not concept_weight:
                 concept_weight = max(concept_weight, telling)
             # The best match per code; why (the field, the word matched, how) is put into words
-            # only when asked for (--explain), not for every posting of every search.
+            # only when asked for (--explain), not for every posting of every search. The word
+            # with the most postings fills the table in one comprehension; the others update it.
+            matches.sort(key=lambda m: -len(m[3]))
             term_best: dict[str, tuple[float, Posting, str, str]] = {}
             get = term_best.get
+            strength = _STRENGTH
             for quality, how, candidate, found in matches:
                 flat = FLAT_SHARE * quality
                 scale = (1 - FLAT_SHARE) * quality / top
+                if not term_best:
+                    term_best = {
+                        p[0]: (strength[p[2]] * (flat + scale * p[1]), p, candidate, how)
+                        for p in found
+                    }
+                    get = term_best.get
+                    continue
                 for posting in found:
                     code, weight, field, _, _ = posting
-                    value = _STRENGTH[field] * (flat + scale * weight)
+                    value = strength[field] * (flat + scale * weight)
                     known = get(code)
                     if known is None or value > known[0]:
                         term_best[code] = (value, posting, candidate, how)
+            if position == 0 and len(alternative) == 1 and not explain:
+                # The word as typed (the first alternative, so nothing is in best yet): the
+                # common case, in one pass.
+                record_fields = RECORD_FIELDS
+                best = {
+                    code: (value, "", p[3], p[2] in record_fields and not p[4])
+                    for code, (value, p, _, _) in term_best.items()
+                }
+                continue
             for code, (value, posting, candidate, how) in term_best.items():
                 note = _match_note(term, candidate, how, posting.field) if explain else ""
                 curated = posting.field in RECORD_FIELDS and not posting.official
@@ -607,6 +629,13 @@ def _rescore(
     pairs = [
         f" {a} {b} " for s in spellings for a, b in zip(s.split(), s.split()[1:], strict=False)
     ]
+    # Every run of two or more words of the query, to find a name the query holds.
+    runs = {
+        " ".join(split[i:j])
+        for split in (s.split() for s in spellings)
+        for i in range(len(split))
+        for j in range(i + 2, len(split) + 1)
+    }
     head_index, head_terms, object_terms = _query_roles(concepts, query)
     # Whether some leader's head noun is the query's: then that code names the item, and a head
     # phrase where the query's words only describe another head ('Tracheostomy tube
@@ -657,7 +686,7 @@ def _rescore(
             if any(s in doc.phrases for s in spellings):  # (texts hold no '|')
                 score *= PHRASE_BONUS
                 notes.append("whole phrase found together")
-            elif any(" " in n and f" {n} " in p for n in names for p in padded_all):
+            elif any(n in runs for n in names):
                 score *= PHRASE_BONUS
                 notes.append("the query names this item (record or lexicon name)")
             elif any(pair in f" {doc.phrases.replace('|', ' | ')} " for pair in pairs):
@@ -736,12 +765,14 @@ def _fragments(
     medicine drip' is a word of another item's name, not a name of this one. A name counts as
     given when the query holds all its words, or its last word, what it names ('leukemia pill'
     for 'oral chemo pills')."""
-    official = f" {texts[0]} {texts[1]} " if len(texts) > 2 else ""
+    if len(texts) <= 2:
+        return []  # no lay names
+    official = {*texts[0].split(), *texts[1].split()}
     out: list[tuple[int, str]] = []
     names: list[list[str]] | None = None
     for index in sorted(found):
-        terms = concept_terms[index]
-        if not official or any(f" {t} " in official for t in terms):
+        terms = concept_terms[index]  # (index terms: single words)
+        if not terms.isdisjoint(official):
             continue
         if names is None:
             names = [name.split() for name in texts[2:]]
