@@ -20,15 +20,17 @@ class _Release:
 
     effective = "2020-01-01"
 
-    def __init__(self, descriptors: dict[str, str]) -> None:
+    def __init__(self, descriptors: dict[str, str] | dict[str, tuple[str, str]]) -> None:
         self.descriptors = descriptors
 
     def rows(self) -> Iterable[Doc]:
         for code, text in self.descriptors.items():
-            yield Doc(code, "procedure", text, text[:28], "2000-01-01", None)
+            # A descriptor alone, or (long, short) where the short one matters to the test.
+            long, short = text if isinstance(text, tuple) else (text, text[:28])
+            yield Doc(code, "procedure", long, short, "2000-01-01", None)
 
 
-def index_of(descriptors: dict[str, str]) -> Index:
+def index_of(descriptors: dict[str, str] | dict[str, tuple[str, str]]) -> Index:
     built = gather(_Release(descriptors), {})  # type: ignore[arg-type]
     return Index(write(sqlite3.connect(":memory:"), built, "test"))
 
@@ -391,6 +393,27 @@ def test_a_query_that_is_a_descriptor_word_for_word_finds_that_code() -> None:
     assert codes(index, "trindle wrap elastic per yard with clasp")[0] == "A9903"
     why = search(index, "Trindle wrap, elastic, per yard", explain=True).hits[0].why
     assert any("official descriptor, word for word" in reason for reason in why)
+
+
+def test_a_query_that_is_a_short_descriptor_beats_a_shorter_code_with_a_lay_name_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The short descriptor typed word for word names its code, though the words are spread over
+    # a long descriptor, and a shorter one reaches the last word through a lay name.
+    entry = lexicon.Entry("gliff transport", ("rotary zorble gliff",), "transport.toml")
+    index = index_with_lexicon(
+        {
+            "A9921": (
+                "Zorble service, conventional gliff services, transport, one way (rotary zorble)",
+                "Rotary zorble gliff transport",
+            ),
+            "A9922": ("Rotary zorble gliff mileage, per statute mile", "Rotary zorble gliff mile"),
+        },
+        [entry],
+        monkeypatch,
+    )
+    assert codes(index, "rotary zorble gliff transport")[0] == "A9921"
+    assert codes(index, "rotary zorble gliff mileage")[0] == "A9922"
 
 
 def test_two_slips_are_corrected_only_when_the_first_letter_is_right() -> None:

@@ -56,6 +56,7 @@ MIN_COVERAGE = 0.3  # a result must match at least this share of what the query 
 PREFIX_LIMIT = 60
 PHRASE_BONUS = 1.3
 EXACT_NAME_BONUS = 1.4
+EXACT_DESCRIPTOR_BONUS = 1.6  # the query is an official descriptor (long or short), word for word
 PAIR_BONUS = 1.1
 HEAD_BONUS = 1.2
 RANGE_BONUS = 1.15  # the query's amount lies in the code's stated range ('20-30' in '18-30')
@@ -677,7 +678,7 @@ def _rescore(
         names = texts[2:]
         named = any(s in names for s in spellings)
         if any(s in texts[:2] for s in spellings):
-            score *= EXACT_NAME_BONUS
+            score *= EXACT_DESCRIPTOR_BONUS
             notes.append("the query is this code's official descriptor, word for word")
         elif named:
             score *= EXACT_NAME_BONUS
