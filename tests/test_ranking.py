@@ -416,6 +416,23 @@ def test_a_query_that_is_a_short_descriptor_beats_a_shorter_code_with_a_lay_name
     assert codes(index, "rotary zorble gliff mileage")[0] == "A9922"
 
 
+def test_the_word_after_to_says_what_the_item_does_not_what_it_serves() -> None:
+    # In 'flurb to zimmer squeems' the item is a flurb, the squeems are what it serves, but
+    # 'zimmer' (what the item does) tells which flurb as much as the item's own name.
+    index = index_of(
+        {
+            "A9941": "Bicarbonate concentrate, flurb, for hemodialysis, per packet",
+            "A9942": "Ostomy absorbent material for use in pouch to zimmer squeem output, each",
+            "A9943": "Skin barrier, flurb, per oz",
+            "A9944": "Injection, cisplatin, flurb or solution, 10 mg",
+            "A9945": "Zimmer agent for squeems, flurb, per ounce",
+        }
+        | {f"A99{n}": f"Squeem collection pouch, type {n}, each" for n in range(50, 56)}
+    )
+    assert codes(index, "flurb to zimmer squeems")[0] == "A9945"
+    assert codes(index, "flurb to zimmer squeems")[1] == "A9942"
+
+
 def test_two_slips_are_corrected_only_when_the_first_letter_is_right() -> None:
     index = index_of({"E9951": "Flamboxide pump, portable", "E9952": "Trellisoft cushion, each"})
     assert codes(index, "flambixode pump") == ["E9951"]  # two slips after a right first letter

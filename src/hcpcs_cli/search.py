@@ -444,6 +444,8 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     weights: list[float] = []
     # In 'liner for prosthesis' the liner is asked for; the prosthesis only says which liner.
     served = set(roles(query).objects) if len(concepts) > 1 else set()
+    # ... but in 'powder to thicken liquids' the word after 'to' says what the item does.
+    served -= {stem(m) for m in re.findall(r"\bto\s+([a-z]+)", query.lower())}
     for index_of_concept, concept in enumerate(concepts):
         best, concept_weight = _score_concept(concept, expansions, postings, reader.size(), explain)
         matches.append(best)
