@@ -15,7 +15,7 @@ Systems, all over the procedure codes of the same release:
 - prefix-and: every query word must begin a word of the descriptors (as the NLM Clinical Tables
   HCPCS API matches), shorter descriptors first.
 
-    python benchmarks/relevance.py [--release PATH] [--split tune|heldout|all|fresh|fresh2|legacy] [--misses]
+    python benchmarks/relevance.py [--release PATH] [--split tune|heldout|all|fresh|fresh2|fresh3|legacy] [--misses]
 """
 
 from __future__ import annotations
@@ -43,15 +43,15 @@ Search = Callable[[str], list[str]]
 
 def load_queries(split: str) -> list[dict]:
     """The benchmark's queries of one split (``tune``, ``heldout``, ``all``, ``fresh``,
-    ``fresh2`` or ``legacy``)."""
+    ``fresh2``, ``fresh3`` or ``legacy``)."""
     folder = HERE / "queries"
     if split == "legacy":
         queries = tomllib.loads((folder / "legacy.toml").read_text(encoding="utf-8"))["query"]
         for q in queries:
             q.setdefault("section", q["relevant"][0][0])
         return queries
-    if split in ("fresh", "fresh2"):
-        name = "part3.toml" if split == "fresh" else "part4.toml"
+    if split in ("fresh", "fresh2", "fresh3"):
+        name = {"fresh": "part3.toml", "fresh2": "part4.toml", "fresh3": "part5.toml"}[split]
         return tomllib.loads((folder / name).read_text(encoding="utf-8"))["query"]
     queries = []
     for name in ("part1.toml", "part2.toml"):
@@ -133,7 +133,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--release", type=Path, default=DEFAULT_RELEASE)
     parser.add_argument(
-        "--split", default="all", choices=["tune", "heldout", "all", "fresh", "fresh2", "legacy"]
+        "--split",
+        default="all",
+        choices=["tune", "heldout", "all", "fresh", "fresh2", "fresh3", "legacy"],
     )
     parser.add_argument("--misses", action="store_true", help="list the queries not ranked first")
     parser.add_argument("--baselines", action="store_true", help="also run the two baselines")
