@@ -501,6 +501,39 @@ def test_an_amount_typed_lands_in_the_range_the_descriptor_states() -> None:
     assert any("stated range" in reason for reason in why)
 
 
+def test_sides_and_litres_typed_are_compared_with_areas_and_cc_stated() -> None:
+    index = index_of(
+        {
+            "A9305": ("Plinth pad, size 16 sq. in. or less, each", "Plinth pad small"),
+            "A9306": (
+                "Plinth pad, size more than 16 sq. in. but less than or equal to 48 sq. in., each",
+                "Plinth pad medium",
+            ),
+            "A9307": ("Plinth pad, size more than 48 sq. in., each", "Plinth pad large"),
+            "A9311": (
+                "Trevan solution, volume greater than 249cc, but less than or equal to 999cc",
+                "Trevan solution small",
+            ),
+            "A9312": (
+                "Trevan solution, volume greater than 999cc, but less than or equal to 1999cc",
+                "Trevan solution medium",
+            ),
+            "A9313": (
+                "Trevan solution, volume greater than 1999cc, but less than or equal to 2999cc",
+                "Trevan solution large",
+            ),
+        }
+        # (words elsewhere, as in a release: the digits and the 'x' typed are common words)
+        | {f"A99{n}": f"Other item {n} x {n}, 4 or 6 each, 1.5 or 2 l" for n in range(20, 30)}
+    )
+    assert codes(index, "plinth pad 4x4")[0] == "A9305"  # 16 sq in: the end of 'or less'
+    assert codes(index, 'plinth pad 4" x 6"')[0] == "A9306"
+    assert codes(index, "plinth pad 6 in x 10 in")[0] == "A9307"
+    assert codes(index, "plinth pad 10 x 10 cm")[0] == "A9305"  # 15.5 sq in
+    assert codes(index, "trevan solution 2 liter bag")[0] == "A9313"
+    assert codes(index, "trevan solution 1.5 l")[0] == "A9312"
+
+
 def test_a_query_whose_head_is_a_part_gets_the_part_not_the_item_it_serves() -> None:
     index = index_of(
         {

@@ -96,6 +96,12 @@ def test_ranges_and_bounds_read_from_descriptors_and_queries() -> None:
     assert judge(amounts("15 minutes"), intervals("up to 15 minutes")) == 0
     assert judge(amounts("15 minutes"), intervals("greater than 15 minutes")) == -1
     assert judge(amounts("10 minutes"), intervals("up to 15 minutes")) == 1
+    # sides typed are an area, litres are cc; worked out, so a range's end counts
+    assert amounts("4x4 gauze") == [Interval(16, 16, derived=True)]
+    assert amounts('2" x 3" pad') == [Interval(6, 6, derived=True)]
+    assert amounts("2 liter bag") == [Interval(2, 2), Interval(2000, 2000, derived=True)]
+    assert judge(amounts("4x4 gauze"), intervals("pad 16 sq. in. or less")) == 1
+    assert judge(amounts("4x4 gauze"), intervals("more than 16 sq. in.")) == -1
 
 
 def test_a_first_clause_naming_only_a_family_gives_way_to_the_item_after_it() -> None:

@@ -23,6 +23,7 @@ class Interval(NamedTuple):
     high: float
     low_open: bool = False
     high_open: bool = False
+    derived: bool = False  # worked out from what was typed ('4x4' -> 16 sq in), not typed
 
     def within(self, other: Interval) -> bool:
         """Whether every amount of this interval is in ``other``."""
@@ -141,27 +142,55 @@ def intervals(text: str) -> list[Interval]:
 def amounts(query: str) -> list[Interval]:
     """What a query asks for as amounts: its ranges and bounds, and each number followed by a
     unit as a single point ('300 lbs' -> [300, 300]; 'group 3' -> nothing)."""
-    stated = intervals(query)
-    if stated:
-        return stated
     text = query.lower()
-    return [
-        Interval(float(m.group(1)), float(m.group(1)))
-        for m in re.finditer(_NUMBER, text)
-        if _patterns().unit_word.match(text[m.end() :].lstrip())
-    ]
+    stated = intervals(text)
+    if not stated:
+        # (a side of '10 x 10 cm' is not an amount asked for: the area is, below)
+        sides = [range(*m.span()) for m in _SIDES.finditer(text)]
+        stated = [
+            Interval(float(m.group(1)), float(m.group(1)))
+            for m in re.finditer(_NUMBER, text)
+            if _patterns().unit_word.match(text[m.end() :].lstrip())
+            and not any(m.start() in span for span in sides)
+        ]
+    return stated + _derived(text)
+
+
+# Amounts the descriptors state in other terms than people type them: a pad's two sides ('4x4',
+# '4" x 4"') where descriptors give its area in square inches, and litres where they give cc.
+_SIDES = re.compile(
+    r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*(?:\"|in\.?|inch(?:es)?)?\s*x\s*(\d+(?:\.\d+)?)"
+    r"\s*(\"|in\b\.?|inch(?:es)?|cm\b)?"
+)
+_LITRES = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*(?:l|liters?|litres?)\b")
+_SQUARE_CM_PER_SQUARE_INCH = 6.4516
+
+
+def _derived(text: str) -> list[Interval]:
+    """'4x4 gauze' -> 16 (square inches), '10 x 10 cm foam' -> 15.5; '2 liter bag' -> 2000 (cc)."""
+    out: list[Interval] = []
+    for m in _SIDES.finditer(text):
+        area = float(m.group(1)) * float(m.group(2))
+        if m.group(3) == "cm":
+            area /= _SQUARE_CM_PER_SQUARE_INCH
+        out.append(Interval(area, area, derived=True))
+    for m in _LITRES.finditer(text):
+        volume = float(m.group(1)) * 1000
+        out.append(Interval(volume, volume, derived=True))
+    return out
 
 
 def judge(asked: list[Interval], stated: list[Interval]) -> int:
     """+1 when an amount the query asks for lies inside a range or bound the descriptor states;
     -1 when the descriptor states ranges and none can hold any amount asked for ('35 mmhg' and
     '18-30 mmhg'); 0 otherwise. A single number at a range's end earns nothing ('15' in 'up to 15
-    minutes' and in 'per 15 minutes' alike: the words already match it)."""
+    minutes' and in 'per 15 minutes' alike: the words already match it), unless it was worked
+    out, not typed ('4x4' is 16 square inches: in '16 sq. in. or less', not in 'more than 16')."""
     if not asked or not stated:
         return 0
     if any(a.within(s) for a in asked for s in stated):
         interior = any(
-            a.within(s) and not (a.low == a.high and a.low in (s.low, s.high))
+            a.within(s) and (a.derived or not (a.low == a.high and a.low in (s.low, s.high)))
             for a in asked
             for s in stated
         )
