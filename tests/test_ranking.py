@@ -637,3 +637,16 @@ def test_another_form_of_a_word_matches_but_less_than_the_word_itself() -> None:
     notes = {h.code: " ".join(h.why) for h in why}
     assert "'certification' as 'certifying'" in notes["G9903"]
     assert "another form of the word" in notes["G9903"]
+
+
+def test_a_stage_typed_in_digits_finds_the_stage_printed_in_roman_numerals() -> None:
+    index = index_of(
+        {
+            "G9951": "Home drobble test with type II portable monitor, unattended",
+            "G9952": "Home drobble test with type III portable monitor, unattended",
+            "G9953": "Home drobble test with type IV portable monitor, unattended",
+        }
+    )
+    assert codes(index, "drobble test type 3 portable monitor")[0] == "G9952"
+    assert codes(index, "drobble type 4")[0] == "G9953"
+    assert codes(index, "drobble type ii")[0] == "G9951"

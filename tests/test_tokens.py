@@ -126,3 +126,14 @@ def test_the_forms_of_a_word_share_its_root_and_unrelated_words_do_not() -> None
     assert root("continuous") != root("continence")
     assert root("medicine") != root("medical")
     assert root("cast") == "cast"  # short words keep their letters
+
+
+def test_roman_numerals_are_read_as_digits_where_they_count_kinds() -> None:
+    from hcpcs_cli.tokens import arabic
+
+    assert query_terms("Sleep test, type III portable monitor")[-4:-1] == ["type", "3", "portable"]
+    assert query_terms("drobble stage 3") == query_terms("Drobble, stage III")
+    assert arabic("factor viii, per i.u.") == "factor 8, per i.u."
+    assert arabic("trellis ii system") == "trellis 2 system"  # two letters or more: a numeral
+    # 'iv' alone is intravenous, 'i' alone a letter or an element ('iodine i-131')
+    assert arabic("an iv pole; iodine i-131; class iv") == "an iv pole; iodine i-131; class 4"

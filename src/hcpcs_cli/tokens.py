@@ -123,6 +123,23 @@ _IRREGULAR = {
 }
 _KEEP_S = ("ss", "us", "is", "ous", "sis", "xis", "ics")
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Roman numerals as people type them, in digits ('stage iii' -> 'stage 3', 'factor viii' ->
+# 'factor 8'): after a word that counts kinds, or of two letters or more ('iv' stays
+# intravenous, 'i' in 'iodine i-131' an element).
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
+_NUMERAL = re.compile(
+    r"\b(?:(?<=stage )|(?<=type )|(?<=phase )|(?<=level )|(?<=class )|(?<=grade )|(?<=group )"
+    r"|(?<=factor )|(?<=tier ))(?:i|ii|iii|iv|v|vi|vii|viii)\b(?!-)|\b(?:ii|iii|vii|viii)\b(?!-)"
+)
+
+
+def arabic(text: str) -> str:
+    """``text`` (lower case) with its roman numerals in digits, as both sides are read."""
+    if "i" not in text and "v" not in text:
+        return text
+    return _NUMERAL.sub(lambda m: _ROMAN[m.group()], text)
+
+
 # Where a descriptor's head ends, and what starts a negated stretch.
 _BREAK = re.compile(r"[,;:()\[\]]")
 _HEAD_END = frozenset(
@@ -201,7 +218,7 @@ def _split(compound: str) -> tuple[str, list[str]]:
 def tokenize(text: str) -> list[str]:
     """Lower-case word stems of ``text``, function words dropped (the query side's words)."""
     out: list[str] = []
-    for compound in _WORD.findall(text.lower()):
+    for compound in _WORD.findall(arabic(text.lower())):
         joined, parts = _split(compound)
         if len(parts) > 1 and parts[0] in BOUND_PREFIXES:
             out.append(stem(joined))
@@ -227,7 +244,7 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
     Kept for the texts met last: building an index reads each descriptor several times (its
     postings, its row, its phrase forms, the lexicon's matching), and a server meets the same
     queries again."""
-    lower = _WITH_OR_WITHOUT.sub("with", text.lower())
+    lower = _WITH_OR_WITHOUT.sub("with", arabic(text.lower()))
     tokens: list[Token] = []
     extra: list[str] = []
     head = True
@@ -382,7 +399,7 @@ def _names_a_family(clause: str, following: str, rest: str) -> bool:
 
 
 def roles(text: str) -> Roles:
-    lower = _WITH_OR_WITHOUT.sub("with", text.lower())
+    lower = _WITH_OR_WITHOUT.sub("with", arabic(text.lower()))
     # The first clause that says what the item is ('For diabetics only, ...' says whom for).
     clauses = [c for c in _BREAK.split(lower) if _WORD.search(c)]
     if opens_family(lower):
