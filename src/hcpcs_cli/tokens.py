@@ -133,11 +133,20 @@ _NUMERAL = re.compile(
 )
 
 
-def arabic(text: str) -> str:
-    """``text`` (lower case) with its roman numerals in digits, as both sides are read."""
-    if "i" not in text and "v" not in text:
-        return text
-    return _NUMERAL.sub(lambda m: _ROMAN[m.group()], text)
+# A unit typed against its number ('10mg', '1000cc', '20min'): two words, as descriptors mostly
+# print them. (Ordinals, '3d' and letters that name a kind, '1a', stay as they are.)
+_GLUED_UNIT = re.compile(
+    r"(?<![a-z0-9.])(\d+(?:\.\d+)?)(mg|mcg|meq|ml|cc|kg|gm?|grams?|lbs?|oz|iu|units?|mci|uci|kcal"
+    r"|cm|mm|min|mins|minutes?|hrs?|hours?|days?|wks?|weeks?|mos?|months?|yrs?|years?)\b"
+)
+
+
+def read_numbers(text: str) -> str:
+    """``text`` (lower case) with its numbers read alike on both sides: roman numerals in
+    digits ('type iii' -> 'type 3'), units apart from their number ('10mg' -> '10 mg')."""
+    if "i" in text or "v" in text:
+        text = _NUMERAL.sub(lambda m: _ROMAN[m.group()], text)
+    return _GLUED_UNIT.sub(r"\1 \2", text)
 
 
 # Where a descriptor's head ends, and what starts a negated stretch.
@@ -218,7 +227,7 @@ def _split(compound: str) -> tuple[str, list[str]]:
 def tokenize(text: str) -> list[str]:
     """Lower-case word stems of ``text``, function words dropped (the query side's words)."""
     out: list[str] = []
-    for compound in _WORD.findall(arabic(text.lower())):
+    for compound in _WORD.findall(read_numbers(text.lower())):
         joined, parts = _split(compound)
         if len(parts) > 1 and parts[0] in BOUND_PREFIXES:
             out.append(stem(joined))
@@ -244,7 +253,7 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
     Kept for the texts met last: building an index reads each descriptor several times (its
     postings, its row, its phrase forms, the lexicon's matching), and a server meets the same
     queries again."""
-    lower = _WITH_OR_WITHOUT.sub("with", arabic(text.lower()))
+    lower = _WITH_OR_WITHOUT.sub("with", read_numbers(text.lower()))
     tokens: list[Token] = []
     extra: list[str] = []
     head = True
@@ -399,7 +408,7 @@ def _names_a_family(clause: str, following: str, rest: str) -> bool:
 
 
 def roles(text: str) -> Roles:
-    lower = _WITH_OR_WITHOUT.sub("with", arabic(text.lower()))
+    lower = _WITH_OR_WITHOUT.sub("with", read_numbers(text.lower()))
     # The first clause that says what the item is ('For diabetics only, ...' says whom for).
     clauses = [c for c in _BREAK.split(lower) if _WORD.search(c)]
     if opens_family(lower):
