@@ -622,13 +622,17 @@ def test_a_word_of_another_items_lay_name_is_weaker_than_a_name_of_this_one(
     assert not any("only as part" in w for w in why["E9902"])
 
 
-def test_another_form_of_a_word_matches_but_less_than_the_word_itself() -> None:
-    index = index_of(
+def test_another_form_of_a_word_matches_but_less_than_the_word_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = index_with_lexicon(  # (no lexicon: word forms alone)
         {
             "G9901": "Quarmish visit, home torvic care, per period",
             "G9902": "Quarmish certification of home torvic care, per period",
             "G9903": "Quarmish certifying review of torvic care",
-        }
+        },
+        [],
+        monkeypatch,
     )
     # 'certifying' is no typo of 'certification', nor its beginning: it is the same word.
     assert codes(index, "doctor certifying home torvic care")[0] == "G9902"
