@@ -654,3 +654,18 @@ def test_a_stage_typed_in_digits_finds_the_stage_printed_in_roman_numerals() -> 
     assert codes(index, "drobble test type 3 portable monitor")[0] == "G9952"
     assert codes(index, "drobble type 4")[0] == "G9953"
     assert codes(index, "drobble type ii")[0] == "G9951"
+
+
+def test_litres_typed_find_the_package_stated_in_cc() -> None:
+    index = index_of(
+        {
+            "J9961": "Infusion, plessic solution, 1000 cc",
+            "J9962": "Infusion, plessic solution, sterile (500 ml = 1 unit)",
+            "J9963": "Infusion, plessic solution, 250 cc",
+            "J9964": "Plessic 1 unit kit, 1 each",
+        }
+    )
+    assert codes(index, "1 liter bag of plessic")[0] == "J9961"
+    assert codes(index, "plessic 1 l")[0] == "J9961"
+    why = search(index, "1 liter plessic", explain=True).hits[0].why
+    assert any("'1 liter' means '1000 cc' (the same amount)" in reason for reason in why)

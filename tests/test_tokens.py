@@ -70,7 +70,7 @@ def test_a_head_ends_before_a_verb_and_its_preposition() -> None:
 
 
 def test_ranges_and_bounds_read_from_descriptors_and_queries() -> None:
-    from hcpcs_cli.quantities import Interval, amounts, intervals, judge
+    from hcpcs_cli.quantities import Interval, amounts, intervals, judge, stated
 
     inf = float("inf")
     assert intervals("stocking, thigh length, 18-30 mmhg") == [Interval(18, 30)]
@@ -102,6 +102,10 @@ def test_ranges_and_bounds_read_from_descriptors_and_queries() -> None:
     assert amounts("2 liter bag") == [Interval(2, 2), Interval(2000, 2000, derived=True)]
     assert judge(amounts("4x4 gauze"), intervals("pad 16 sq. in. or less")) == 1
     assert judge(amounts("4x4 gauze"), intervals("more than 16 sq. in.")) == -1
+    # a package's volume is stated too (a billing unit, 'per 10 ml', is not)
+    assert stated("Infusion, saline solution, 1000 cc") == [Interval(1000, 1000)]
+    assert stated("Injection, saline, per 10 ml") == []
+    assert judge(amounts("1 liter"), stated("Saline solution, sterile (500 ml = 1 unit)")) == -1
 
 
 def test_a_first_clause_naming_only_a_family_gives_way_to_the_item_after_it() -> None:

@@ -139,6 +139,19 @@ def intervals(text: str) -> list[Interval]:
     return out
 
 
+_VOLUME = re.compile(r"(?<!per )(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*(?:cc|ml)\b")
+
+
+def stated(descriptor: str) -> list[Interval]:
+    """What a descriptor states as amounts: its ranges and bounds, and the volume of a package
+    ('normal saline solution, 1000 cc' -> [1000, 1000]; not a billing unit, 'per 10 ml')."""
+    text = descriptor.lower()
+    out = intervals(text)
+    if out or _DIGIT(text):
+        out += [Interval(float(m.group(1)), float(m.group(1))) for m in _VOLUME.finditer(text)]
+    return out
+
+
 def amounts(query: str) -> list[Interval]:
     """What a query asks for as amounts: its ranges and bounds, and each number followed by a
     unit as a single point ('300 lbs' -> [300, 300]; 'group 3' -> nothing)."""

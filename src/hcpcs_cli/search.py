@@ -191,7 +191,7 @@ class _Concept(NamedTuple):
 
     text: str
     alternatives: list[tuple[str, ...]]  # the first is as typed
-    kind: str  # "word", "synonym" or "joined"
+    kind: str  # "word", "synonym", "joined" or "unit" (an amount in other units)
 
 
 Scores = dict[str, tuple[float, tuple[str, ...]]]
@@ -378,6 +378,11 @@ def _concepts(words: list[str], reader: IndexReader) -> list[_Concept]:
     concepts: list[_Concept] = []
     i = 0
     while i < len(words):
+        converted = _in_cc(words[i : i + 2])
+        if converted:
+            concepts.append(converted)
+            i += 2
+            continue
         for size in (4, 3, 2, 1):
             phrase = " ".join(words[i : i + size])
             if len(words) - i >= size and phrase in synonyms:
@@ -397,6 +402,21 @@ def _concepts(words: list[str], reader: IndexReader) -> list[_Concept]:
                 concepts.append(_Concept(words[i], [(words[i],)], "word"))
                 i += 1
     return concepts
+
+
+_LITRE_WORDS = frozenset({"l", "liter", "litre"})
+
+
+def _in_cc(pair: list[str]) -> _Concept | None:
+    """'2 liter' typed: also '2000 cc' and '2000 ml', as descriptors state volumes."""
+    if len(pair) < 2 or pair[1] not in _LITRE_WORDS:
+        return None
+    try:
+        millilitres = float(pair[0]) * 1000
+    except ValueError:
+        return None
+    amount = f"{millilitres:g}"
+    return _Concept(" ".join(pair), [tuple(pair), (amount, "cc"), (amount, "ml")], "unit")
 
 
 def _query_words(query: str) -> list[str]:
@@ -601,7 +621,9 @@ def _score_concept(
                     continue
                 note = "; ".join(m[1] for m in matched)
                 if position:
-                    label = "lexicon" if concept.kind == "synonym" else "joined words"
+                    label = {"synonym": "lexicon", "unit": "the same amount"}.get(
+                        concept.kind, "joined words"
+                    )
                     note = f"'{concept.text}' means '{' '.join(alternative)}' ({label}): {note}"
                 best[code] = (value, note, head, curated)
     return best, concept_weight
@@ -661,7 +683,7 @@ def _rescore(
     # Amounts typed ('support hose 20-30', 'wheelchair 300 lbs'), matched to the ranges stated.
     amounts_asked: list[Interval] = []
     if any(c.isdigit() for c in query):
-        from .quantities import amounts, intervals, judge  # (only a number needs it: 1.6 ms)
+        from .quantities import amounts, judge, stated  # (only a number needs it: 1.6 ms)
 
         amounts_asked = amounts(query)
     # Per concept, every index term it can match (as typed, corrected, or through a synonym).
@@ -717,7 +739,7 @@ def _rescore(
             elif head_terms & set(doc.modifiers.split()):
                 score *= MODIFIER_FACTOR
                 notes.append(f"names a kind of {doc.head}, not the item asked for")
-        amount = judge(amounts_asked, intervals(doc.descriptor)) if amounts_asked else 0
+        amount = judge(amounts_asked, stated(doc.descriptor)) if amounts_asked else 0
         if amount:
             score *= RANGE_BONUS**amount
             notes.append(
