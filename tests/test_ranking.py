@@ -669,3 +669,17 @@ def test_litres_typed_find_the_package_stated_in_cc() -> None:
     assert codes(index, "plessic 1 l")[0] == "J9961"
     why = search(index, "1 liter plessic", explain=True).hits[0].why
     assert any("'1 liter' means '1000 cc' (the same amount)" in reason for reason in why)
+
+
+def test_slashed_shorthand_is_read_as_its_words() -> None:
+    index = index_of(
+        {
+            "A9971": ("Drobble dressing, pad, with any size adhesive border", "Drobble pad w/bdr"),
+            "A9972": ("Drobble dressing, pad, without adhesive border", "Drobble pad w/o bdr"),
+            "G9973": ("Quarmish consult, initial, via telehealth", "Quarmish tele initial"),
+            "G9974": ("Follow-up quarmish consult, via telehealth", "Quarmish tele f/u"),
+        }
+    )
+    assert codes(index, "drobble dressing w/o border")[0] == "A9972"
+    assert codes(index, "drobble dressing w/ border")[0] == "A9971"
+    assert codes(index, "quarmish f/u consult")[0] == "G9974"

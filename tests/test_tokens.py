@@ -133,16 +133,21 @@ def test_the_forms_of_a_word_share_its_root_and_unrelated_words_do_not() -> None
 
 
 def test_roman_numerals_are_read_as_digits_where_they_count_kinds() -> None:
-    from hcpcs_cli.tokens import read_numbers
+    from hcpcs_cli.tokens import read_alike
 
     assert query_terms("Sleep test, type III portable monitor")[-4:-1] == ["type", "3", "portable"]
     assert query_terms("drobble stage 3") == query_terms("Drobble, stage III")
-    assert read_numbers("factor viii, per i.u.") == "factor 8, per i.u."
-    assert read_numbers("trellis ii system") == "trellis 2 system"  # two letters or more: a numeral
+    assert read_alike("factor viii, per i.u.") == "factor 8, per i.u."
+    assert read_alike("trellis ii system") == "trellis 2 system"  # two letters or more: a numeral
     # 'iv' alone is intravenous, 'i' alone a letter or an element ('iodine i-131')
-    assert read_numbers("an iv pole; iodine i-131; class iv") == "an iv pole; iodine i-131; class 4"
+    assert read_alike("an iv pole; iodine i-131; class iv") == "an iv pole; iodine i-131; class 4"
     # a unit typed against its number is a word of its own, as descriptors print it
     assert query_terms("drobline 10mg") == query_terms("Drobline, 10 mg")
-    assert read_numbers("over 249cc; 20min; 1000units; 3d; 1a; 2nd") == (
+    assert read_alike("over 249cc; 20min; 1000units; 3d; 1a; 2nd") == (
         "over 249 cc; 20 min; 1000 units; 3d; 1a; 2nd"
     )
+    # slashed shorthand, as short descriptors and coders write it
+    assert read_alike("foam drg w/o bdr; gauze w/bdr; w/c cushion; f/u w/in 30 days") == (
+        "foam drg without bdr; gauze with bdr; w/c cushion; follow-up within 30 days"
+    )
+    assert query_terms("drobble dressing w/o border")[-1] == "!border"

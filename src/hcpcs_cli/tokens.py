@@ -141,11 +141,20 @@ _GLUED_UNIT = re.compile(
 )
 
 
-def read_numbers(text: str) -> str:
-    """``text`` (lower case) with its numbers read alike on both sides: roman numerals in
-    digits ('type iii' -> 'type 3'), units apart from their number ('10mg' -> '10 mg')."""
+# Slashed shorthand of short descriptors and coders' notes, in words ('w/o' negates what
+# follows); 'w/c' (wheelchair) and 'd/c' (discharge or discontinue) stay as they are.
+_SLASHED = {"w/o": "without ", "w/wo": "with or without ", "w/in": "within ", "f/u": "follow-up "}
+_SLASH = re.compile(r"\b(?:w/o|w/wo|w/in|f/u)\b\s*|\bw/(?!c\b)\s*")
+
+
+def read_alike(text: str) -> str:
+    """``text`` (lower case) read alike on both sides: roman numerals in digits ('type iii' ->
+    'type 3'), units apart from their number ('10mg' -> '10 mg'), slashed shorthand in words
+    ('w/o border' -> 'without border', 'w/bdr' -> 'with bdr')."""
     if "i" in text or "v" in text:
         text = _NUMERAL.sub(lambda m: _ROMAN[m.group()], text)
+    if "/" in text:
+        text = _SLASH.sub(lambda m: _SLASHED.get(m.group().strip(), "with "), text)
     return _GLUED_UNIT.sub(r"\1 \2", text)
 
 
@@ -227,7 +236,7 @@ def _split(compound: str) -> tuple[str, list[str]]:
 def tokenize(text: str) -> list[str]:
     """Lower-case word stems of ``text``, function words dropped (the query side's words)."""
     out: list[str] = []
-    for compound in _WORD.findall(read_numbers(text.lower())):
+    for compound in _WORD.findall(read_alike(text.lower())):
         joined, parts = _split(compound)
         if len(parts) > 1 and parts[0] in BOUND_PREFIXES:
             out.append(stem(joined))
@@ -253,7 +262,7 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
     Kept for the texts met last: building an index reads each descriptor several times (its
     postings, its row, its phrase forms, the lexicon's matching), and a server meets the same
     queries again."""
-    lower = _WITH_OR_WITHOUT.sub("with", read_numbers(text.lower()))
+    lower = _WITH_OR_WITHOUT.sub("with", read_alike(text.lower()))
     tokens: list[Token] = []
     extra: list[str] = []
     head = True
@@ -408,7 +417,7 @@ def _names_a_family(clause: str, following: str, rest: str) -> bool:
 
 
 def roles(text: str) -> Roles:
-    lower = _WITH_OR_WITHOUT.sub("with", read_numbers(text.lower()))
+    lower = _WITH_OR_WITHOUT.sub("with", read_alike(text.lower()))
     # The first clause that says what the item is ('For diabetics only, ...' says whom for).
     clauses = [c for c in _BREAK.split(lower) if _WORD.search(c)]
     if opens_family(lower):
