@@ -460,13 +460,13 @@ def app_from_environment() -> ASGIApp:
 
 
 def _freeze_heap() -> None:
-    # Hand the interpreter lock between the event loop and the search thread every millisecond
-    # (instead of five), so a long search delays a lookup by at most about that much.
-    sys.setswitchinterval(0.001)
     """What is loaded now (the catalog, the index, the libraries) lives as long as the server:
     keep it out of the garbage collector's scans, which would otherwise pause requests."""
     import gc
 
+    # Hand the interpreter lock between the event loop and the search thread every millisecond
+    # (instead of five), so a long search delays a lookup by at most about that much.
+    sys.setswitchinterval(0.001)
     gc.collect()
     gc.freeze()
 
