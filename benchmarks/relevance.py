@@ -15,7 +15,7 @@ Systems, all over the procedure codes of the same release:
 - prefix-and: every query word must begin a word of the descriptors (as the NLM Clinical Tables
   HCPCS API matches), shorter descriptors first.
 
-    python benchmarks/relevance.py [--release PATH] [--split tune|heldout|all|fresh|fresh2|fresh3|legacy] [--misses]
+    python benchmarks/relevance.py [--release PATH] [--split tune|heldout|all|fresh|fresh2|fresh3|fresh4|legacy] [--misses]
 """
 
 from __future__ import annotations
@@ -43,15 +43,16 @@ Search = Callable[[str], list[str]]
 
 def load_queries(split: str) -> list[dict]:
     """The benchmark's queries of one split (``tune``, ``heldout``, ``all``, ``fresh``,
-    ``fresh2``, ``fresh3`` or ``legacy``)."""
+    ``fresh2``, ``fresh3``, ``fresh4`` or ``legacy``)."""
     folder = HERE / "queries"
     if split == "legacy":
         queries = tomllib.loads((folder / "legacy.toml").read_text(encoding="utf-8"))["query"]
         for q in queries:
             q.setdefault("section", q["relevant"][0][0])
         return queries
-    if split in ("fresh", "fresh2", "fresh3"):
-        name = {"fresh": "part3.toml", "fresh2": "part4.toml", "fresh3": "part5.toml"}[split]
+    parts = {"fresh": "part3", "fresh2": "part4", "fresh3": "part5", "fresh4": "part6"}
+    if split in parts:
+        name = f"{parts[split]}.toml"
         return tomllib.loads((folder / name).read_text(encoding="utf-8"))["query"]
     queries = []
     for name in ("part1.toml", "part2.toml"):
@@ -135,7 +136,7 @@ def main() -> None:
     parser.add_argument(
         "--split",
         default="all",
-        choices=["tune", "heldout", "all", "fresh", "fresh2", "fresh3", "legacy"],
+        choices=["tune", "heldout", "all", "fresh", "fresh2", "fresh3", "fresh4", "legacy"],
     )
     parser.add_argument("--misses", action="store_true", help="list the queries not ranked first")
     parser.add_argument("--baselines", action="store_true", help="also run the two baselines")
