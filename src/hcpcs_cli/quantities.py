@@ -6,8 +6,10 @@ A query states one amount or a range ('support hose 20-30', 'wheelchair 300 lbs'
 fraction under 40'). Word matching sees only the digits ('30' is in '18-30' and in '30-40'), so the
 search asks here whether the query's amount lies inside one of the code's ranges.
 
-Units are not compared: the other query words already decide which codes are candidates, and a
-descriptor rarely states two ranges in different units.
+Units are mostly not compared: the other query words already decide which codes are candidates,
+and a descriptor rarely states two ranges in different units. Two conversions are made because
+people and descriptors differ in them: a pad's sides typed ('4x4') are its area in the square
+inches descriptors state, and litres typed are the cc descriptors state.
 """
 
 from __future__ import annotations
@@ -40,8 +42,6 @@ _DIGIT = re.compile(r"[0-9]").search
 _UNIT = r"(?:\s*(?:%|[a-z\"'.]+(?:/[a-z]+)?)){0,3}"
 
 
-# A single number is an amount only with its unit ('300 lbs', '20 sq in'): 'group 3', 'stage 2'
-# and 'level 1' name a kind, not an amount.
 class _Patterns(NamedTuple):
     unit_word: re.Pattern[str]
     range: re.Pattern[str]
@@ -146,10 +146,8 @@ def stated(descriptor: str) -> list[Interval]:
     """What a descriptor states as amounts: its ranges and bounds, and the volume of a package
     ('normal saline solution, 1000 cc' -> [1000, 1000]; not a billing unit, 'per 10 ml')."""
     text = descriptor.lower()
-    out = intervals(text)
-    if out or _DIGIT(text):
-        out += [Interval(float(m.group(1)), float(m.group(1))) for m in _VOLUME.finditer(text)]
-    return out
+    volumes = [Interval(float(m.group(1)), float(m.group(1))) for m in _VOLUME.finditer(text)]
+    return intervals(text) + volumes
 
 
 def amounts(query: str) -> list[Interval]:
