@@ -22,6 +22,8 @@ from hcpcs_cli.tokens import query_terms, roles, stem
         ("doses", "dose"),
         ("feet", "foot"),
         ("lenses", "lens"),
+        ("goes", "go"),
+        ("toes", "toe"),
     ],
 )
 def test_one_stem_for_singular_and_plural(word: str, expected: str) -> None:
@@ -39,6 +41,13 @@ def test_a_family_opened_by_all_is_not_the_item() -> None:
 
 def test_query_words_after_a_negation_are_marked() -> None:
     assert query_terms("dressing without adhesive") == ["dressing", "!adhesive"]
+
+
+def test_pronouns_and_relative_words_are_function_words() -> None:
+    # Everyday queries are full of them; descriptors use them only as glue ('patients who ...').
+    words = query_terms("a chair that lifts you up so he can stand by himself")
+    assert {"chair", "lift", "stand"} <= set(words)
+    assert not {"that", "you", "he"} & set(words)
 
 
 def test_a_negation_reaches_the_rest_of_the_list_it_opens() -> None:

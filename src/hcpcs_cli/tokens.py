@@ -53,6 +53,28 @@ STOPWORDS = frozenset(
         "include",
         "includes",
         "including",
+        # pronouns and relative words: everyday queries are full of them ("a chair that helps
+        # you stand"), descriptors use them only as glue
+        "that",
+        "this",
+        "these",
+        "those",
+        "which",
+        "who",
+        "whom",
+        "you",
+        "your",
+        "my",
+        "me",
+        "we",
+        "our",
+        "they",
+        "their",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
     ]
 )
 # First parts that make one word with what follows ("non-emergency" is not "emergency").
@@ -120,6 +142,8 @@ _IRREGULAR = {
     "gases": "gas",
     "biases": "bias",
     "canvases": "canvas",
+    "goes": "go",
+    "does": "do",
 }
 _KEEP_S = ("ss", "us", "is", "ous", "sis", "xis", "ics")
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
