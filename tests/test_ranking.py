@@ -683,3 +683,29 @@ def test_slashed_shorthand_is_read_as_its_words() -> None:
     assert codes(index, "drobble dressing w/o border")[0] == "A9972"
     assert codes(index, "drobble dressing w/ border")[0] == "A9971"
     assert codes(index, "quarmish f/u consult")[0] == "G9974"
+
+
+def test_a_negated_query_word_reaches_the_negated_wording_its_synonym_stands_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 'glorp' means 'zint' wherever it is printed (a wording too broad to name an item): so
+    # 'without glorp' asks for what the descriptors negate as 'without zint', and a lay key
+    # that itself negates ('no excuse') is read as the query reads it.
+    descriptors = {f"L9{n:03d}": f"Drobble brace, model {n}, with zint" for n in range(80)}
+    descriptors["L9500"] = (
+        "Drobble brace, custom fabricated, includes fitting and adjustment, without zint"
+    )
+    descriptors.update({f"G9{n:03d}": f"Plum test {n}, reason not given" for n in range(80)})
+    descriptors["G9500"] = "Plum test, reason documented"
+    entries = [
+        lexicon.Entry("glorp", ("zint",), "q.toml"),
+        lexicon.Entry("no excuse", ("reason not given",), "q.toml"),
+    ]
+    index = index_with_lexicon(descriptors, entries, monkeypatch)
+    assert codes(index, "drobble brace without glorp")[0] == "L9500"
+    assert codes(index, "drobble brace with glorp")[0] != "L9500"
+    assert codes(index, "plum test no excuse")[0] != "G9500"
+    why = search(index, "plum test 7 no excuse", explain=True).hits[0].why
+    assert any("'!excuse' means 'reason !given'" in reason for reason in why)
+    why = search(index, "custom drobble brace without glorp", explain=True).hits[0].why
+    assert any("'!glorp' means '!zint'" in reason for reason in why)

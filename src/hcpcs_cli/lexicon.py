@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from . import bundle
 from .errors import RecordError
-from .tokens import analyze, opens_family, tokenize
+from .tokens import analyze, opens_family
 
 BROAD = 60
 
@@ -299,7 +299,8 @@ def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
     synonyms: dict[str, list[tuple[str, ...]]] = {}
     unmatched: list[tuple[Entry, str]] = []
     for entry in entries:
-        key = " ".join(tokenize(entry.term))
+        # Read as a query is read: 'no reason given' is '!reason !given', as typed.
+        key = " ".join(match_words(entry.term))
         if not key:
             continue
         for wording in entry.wordings:

@@ -374,7 +374,17 @@ def _concepts(words: list[str], reader: IndexReader) -> list[_Concept]:
     phrases = {
         " ".join(words[i : i + size]) for size in (1, 2, 3, 4) for i in range(len(words) - size + 1)
     }
-    synonyms = reader.synonyms(phrases)
+    synonyms = reader.synonyms(phrases | {_affirmed(p) for p in phrases if p.startswith("!")})
+    for phrase in phrases:
+        if phrase.startswith("!") and phrase not in synonyms:
+            # 'without hinges': whatever the lexicon says 'hinges' means, negated as well.
+            negated = [
+                tuple(f"!{w}" for w in alternative)
+                for alternative in synonyms.get(_affirmed(phrase), [])
+                if not any(w.startswith("!") for w in alternative)
+            ]
+            if negated and all(w.startswith("!") for w in phrase.split()):
+                synonyms[phrase] = negated
     concepts: list[_Concept] = []
     i = 0
     while i < len(words):
@@ -402,6 +412,10 @@ def _concepts(words: list[str], reader: IndexReader) -> list[_Concept]:
                 concepts.append(_Concept(words[i], [(words[i],)], "word"))
                 i += 1
     return concepts
+
+
+def _affirmed(phrase: str) -> str:
+    return " ".join(w.lstrip("!") for w in phrase.split())
 
 
 _LITRE_WORDS = frozenset({"l", "liter", "litre"})
