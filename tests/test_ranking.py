@@ -709,3 +709,23 @@ def test_a_negated_query_word_reaches_the_negated_wording_its_synonym_stands_for
     assert any("'!excuse' means 'reason !given'" in reason for reason in why)
     why = search(index, "custom drobble brace without glorp", explain=True).hits[0].why
     assert any("'!glorp' means '!zint'" in reason for reason in why)
+
+
+def test_what_a_reason_for_not_doing_concerns_is_what_the_code_is_about() -> None:
+    # Negated ('for not performing a zorp exam'), yet the zorp exam is the code's subject: a query
+    # for the patient's reason about the zorp exam finds it, though less than the words as such.
+    index = index_of(
+        {
+            "G9801": "Zorp exam performed",
+            "G9802": "Documentation of patient reason(s) for not performing a zorp exam",
+            "G9803": "Documentation of patient reason(s) for not performing a blick test",
+            "G9804": "Zorp exam not performed, reason not given",
+        }
+    )
+    tokens, _ = analyze("Documentation of patient reason(s) for not performing a zorp exam")
+    assert [t.term for t in tokens if t.topic] == ["performing", "zorp", "exam"]
+    assert not any(t.topic for t in analyze("Zorp exam not performed, reason not given")[0])
+    assert codes(index, "patient reason zorp exam")[0] == "G9802"
+    assert codes(index, "zorp exam not performed")[0] == "G9804"
+    why = search(index, "patient reason zorp exam", explain=True).hits[0].why
+    assert any("after 'reason(s) for not'" in reason for reason in why)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "49"
+INDEX_VERSION = "50"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -51,6 +51,7 @@ FIELDS: dict[str, tuple[float, str, float]] = {
     "y": (0.9, "lexicon (past the head)", 0.7),
     "b": (1.0, "abbreviation mined from the release", 0.9),
     "e": (0.5, "descriptor's examples (e.g.)", 0.6),
+    "r": (0.5, "descriptor, after 'reason(s) for not'", 0.6),
     "t": (0.3, "section heading", 0.35),
 }
 OFFICIAL_FIELDS = frozenset("ls")
@@ -316,12 +317,18 @@ def build_postings(sources: Sequence[Source]) -> dict[str, list[Posting]]:
                 ]
                 kept += [(term, len(tokens), False) for term in extra]
                 size = len(tokens)
-                # Words of an '(e.g., ...)' list name instances, not the code: a weaker field.
-                named = [(t.term, t.position, False) for t in tokens if t.example and not t.negated]
-                if named:
-                    lengths["e"].append(len(named))
-                    for term, _, _ in named:
-                        occurrences[term].setdefault(code, []).append(("e", len(named), 1.0, False))
+                # Words of an '(e.g., ...)' list name instances, not the code: a weaker field;
+                # so, unnegated, do the words after 'reason(s) for not': what the code is about.
+                for weak, named in (
+                    ("e", [t.term for t in tokens if t.example and not t.negated]),
+                    ("r", [t.term for t in tokens if t.topic]),
+                ):
+                    if named:
+                        lengths[weak].append(len(named))
+                        for term in named:
+                            occurrences[term].setdefault(code, []).append(
+                                (weak, len(named), 1.0, False)
+                            )
             else:
                 # Names, keywords and lay terms, each read as a query is: a word after 'not' or
                 # 'without' in 'med list not reviewed' is filed as negated, as in a descriptor.

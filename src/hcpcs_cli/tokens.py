@@ -198,6 +198,7 @@ NEGATION_CUES = frozenset(
     ["without", "other", "except", "excluding", "excludes", "never", "neither", "no", "not"]
 )
 _WITH_OR_WITHOUT = re.compile(r"\bwith or without\b")
+_REASON_FOR = re.compile(r"\breasons?(?:\(s\))? for\s*$")
 # What an accessory, supply or part is for: 'Tubing, used with suction pump' serves a pump.
 _OBJECT_TRIGGER = re.compile(
     r"\b(?:for use (?:with|in|on)|used (?:with|in|on)|to be used with|addition to)\b"
@@ -276,6 +277,7 @@ class Token(NamedTuple):
     negated: bool  # inside "without ...", "other than ..." (earns no credit)
     object: bool = False  # after "for use with", "used with", "for": what the item serves
     example: bool = False  # in an "(e.g., ...)" list: an instance named, not what the code is
+    topic: bool = False  # negated after 'reason(s) for not': still what the code reports on
 
 
 @lru_cache(maxsize=32768)
@@ -306,6 +308,11 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
             head = head and not tokens  # the head is what comes before the first break
         negation = _NEGATION.search(clause)
         cut = negation.start() if negation else len(clause)
+        # 'reason(s) for not performing a dilated exam': the exam is what the code is about.
+        where_cut = start_of_clause + cut
+        topic = bool(negation) and bool(
+            _REASON_FOR.search(lower, max(0, where_cut - 16), where_cut)
+        )
         continued = negating and not negation and _continues_list(clauses, breaks, clause_index)
         if continued:
             cut = 0
@@ -330,7 +337,9 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
             for word in words:
                 if word in STOPWORDS or (word in NEGATION_CUES and match.start() >= cut):
                     continue
-                tokens.append(Token(stem(word), position, head, negated, served, example))
+                tokens.append(
+                    Token(stem(word), position, head, negated, served, example, topic and negated)
+                )
                 position += 1
     return tuple(tokens), tuple(extra)
 
