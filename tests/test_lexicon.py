@@ -101,7 +101,8 @@ def test_specific_wordings_attach_and_broad_ones_become_synonyms() -> None:
         matcher,
     )
     assert compiled.attached == {"E0163": [("potty chair", True)], "E0165": [("potty chair", True)]}
-    assert compiled.synonyms == {"shot": [("injection",)]}
+    # A specific wording is also kept as '~key', for a query that names what a part serves.
+    assert compiled.synonyms == {"shot": [("injection",)], "~potty chair": [("commode", "chair")]}
     assert [w for _, w in compiled.unmatched] == ["no such words"]
 
 

@@ -129,7 +129,7 @@ def test_an_initialism_in_the_lexicon_stands_for_its_words_anywhere() -> None:
         [lexicon.Entry("bk", ("below knee",), "test")], lexicon.Matcher(texts, items)
     )
     # Attached to the codes it names, and a query-side synonym for every code that prints it.
-    assert compiled.synonyms == {"bk": [("below", "knee")]}
+    assert compiled.synonyms["bk"] == [("below", "knee")]
     assert "L9001" in compiled.attached
 
 
@@ -729,3 +729,26 @@ def test_what_a_reason_for_not_doing_concerns_is_what_the_code_is_about() -> Non
     assert codes(index, "zorp exam not performed")[0] == "G9804"
     why = search(index, "patient reason zorp exam", explain=True).hits[0].why
     assert any("after 'reason(s) for not'" in reason for reason in why)
+
+
+def test_a_lay_name_of_what_a_part_serves_reaches_the_part_through_its_wording(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 'blorp machine' names the zintron generator; a query for its lead names the lead and says,
+    # in lay words, which item it serves: the lead's descriptor prints the item's official wording.
+    entries = [lexicon.Entry("blorp machine", ("zintron generator",), "q.toml")]
+    index = index_with_lexicon(
+        {
+            "E9001": "Zintron generator, implantable, rechargeable",
+            "C9001": "Lead, for use with zintron generator, each",
+            "A9001": "Lead wires, any type, per pair",
+            "A9002": "Plinth machine lead, each",
+        },
+        entries,
+        monkeypatch,
+    )
+    assert codes(index, "blorp machine")[0] == "E9001"
+    assert "C9001" not in codes(index, "blorp machine")  # not a name of the lead
+    assert codes(index, "lead for blorp machine")[0] == "C9001"
+    why = search(index, "lead for blorp machine", explain=True).hits[0].why
+    assert any("'blorp machine' means 'zintron generator' (lexicon)" in r for r in why)

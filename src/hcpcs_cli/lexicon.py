@@ -281,7 +281,9 @@ class Compiled(NamedTuple):
     # wording is in the descriptor's head clause (quality data codes that mention a drug are
     # ranked down by their own item-type prior)
     attached: dict[str, list[tuple[str, bool]]]
-    synonyms: dict[str, list[tuple[str, ...]]]  # query phrase -> official word sequences
+    # query phrase -> official word sequences; '~phrase': the wordings a lay name of an item
+    # stands for, used where a query names what a part or supply serves
+    synonyms: dict[str, list[tuple[str, ...]]]
     unmatched: list[tuple[Entry, str]]  # wordings no descriptor contains
 
 
@@ -317,6 +319,12 @@ def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
                 if alternative not in known:
                     known.append(alternative)
             if len(codes) <= BROAD:
+                # Also kept as '~key': in 'lead for spinal cord stimulator' the lay name says
+                # what a part serves, and the part's descriptor prints the item's wording.
+                alternative = tuple(w for part in wording_parts(wording) for w in part)
+                known = synonyms.setdefault(f"~{key}", [])
+                if alternative not in known:
+                    known.append(alternative)
                 parts_only = matcher.parts_of_the_item(codes, wording)
                 for code in codes:
                     if code in parts_only:

@@ -191,7 +191,9 @@ class _Concept(NamedTuple):
 
     text: str
     alternatives: list[tuple[str, ...]]  # the first is as typed
-    kind: str  # "word", "synonym", "joined" or "unit" (an amount in other units)
+    # "word", "synonym", "named" (a lay name of what a part serves), "joined" or "unit" (an
+    # amount in other units)
+    kind: str
 
 
 Scores = dict[str, tuple[float, tuple[str, ...]]]
@@ -370,11 +372,20 @@ def _expand(term: str, reader: IndexReader) -> dict[str, tuple[float, str]]:
     return matches
 
 
-def _concepts(words: list[str], reader: IndexReader) -> list[_Concept]:
+def _concepts(
+    words: list[str], reader: IndexReader, served: frozenset[str] = frozenset()
+) -> list[_Concept]:
     phrases = {
         " ".join(words[i : i + size]) for size in (1, 2, 3, 4) for i in range(len(words) - size + 1)
     }
-    synonyms = reader.synonyms(phrases | {_affirmed(p) for p in phrases if p.startswith("!")})
+    # A lay name of what the item serves ('lead for spinal cord stimulator'): the wordings it
+    # stands for ('implantable neurostimulator'), as the part's descriptor prints them.
+    named = {f"~{p}" for p in phrases if served.issuperset(p.split())}
+    synonyms = reader.synonyms(
+        phrases | named | {_affirmed(p) for p in phrases if p.startswith("!")}
+    )
+    kinds = {p[1:]: "named" for p in named if p in synonyms and p[1:] not in synonyms}
+    synonyms.update({p: synonyms[f"~{p}"] for p in kinds})
     for phrase in phrases:
         if phrase.startswith("!") and phrase not in synonyms:
             # 'without hinges': whatever the lexicon says 'hinges' means, negated as well.
@@ -397,7 +408,7 @@ def _concepts(words: list[str], reader: IndexReader) -> list[_Concept]:
             phrase = " ".join(words[i : i + size])
             if len(words) - i >= size and phrase in synonyms:
                 alternatives = [tuple(words[i : i + size]), *synonyms[phrase]]
-                concepts.append(_Concept(phrase, alternatives, "synonym"))
+                concepts.append(_Concept(phrase, alternatives, kinds.get(phrase, "synonym")))
                 i += size
                 break
         else:
@@ -446,7 +457,11 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     words = _query_words(query)
     if not words:
         return {}, {}
-    concepts = _concepts(words, reader)
+    # In 'liner for prosthesis' the liner is asked for; the prosthesis only says which liner.
+    served = frozenset(roles(query).objects) if len(words) > 1 else frozenset()
+    # ... but in 'powder to thicken liquids' the word after 'to' says what the item does.
+    served -= {stem(m) for m in re.findall(r"\bto\s+([a-z]+)", query.lower())}
+    concepts = _concepts(words, reader, served)
     expansions: dict[str, dict[str, tuple[float, str]]] = {}
     for concept in concepts:
         for position, alternative in enumerate(concept.alternatives):
@@ -476,10 +491,8 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
     curated_part: dict[str, float] = defaultdict(float)
     weight_sum = 0.0
     weights: list[float] = []
-    # In 'liner for prosthesis' the liner is asked for; the prosthesis only says which liner.
-    served = set(roles(query).objects) if len(concepts) > 1 else set()
-    # ... but in 'powder to thicken liquids' the word after 'to' says what the item does.
-    served -= {stem(m) for m in re.findall(r"\bto\s+([a-z]+)", query.lower())}
+    if len(concepts) < 2:
+        served = frozenset()
     for index_of_concept, concept in enumerate(concepts):
         best, concept_weight = _score_concept(concept, expansions, postings, reader.size(), explain)
         matches.append(best)
@@ -575,7 +588,9 @@ def _score_concept(
             close_lists = [found for quality, _, _, found in matches if quality >= 0.8]
             close = set().union(*map(map, repeat(_CODE), close_lists or [m[3] for m in matches]))
             telling = _idf(len(close), size)
-            if position == 0 or not concept_weight:
+            if position == 0 and concept.kind == "named":
+                concept_weight += telling  # the weight its words would have had each
+            elif position == 0 or not concept_weight:
                 concept_weight = max(concept_weight, telling)
             # The best match per code; why (the field, the word matched, how) is put into words
             # only when asked for (--explain), not for every posting of every search. The word
@@ -635,9 +650,11 @@ def _score_concept(
                     continue
                 note = "; ".join(m[1] for m in matched)
                 if position:
-                    label = {"synonym": "lexicon", "unit": "the same amount"}.get(
-                        concept.kind, "joined words"
-                    )
+                    label = {
+                        "synonym": "lexicon",
+                        "named": "lexicon",
+                        "unit": "the same amount",
+                    }.get(concept.kind, "joined words")
                     note = f"'{concept.text}' means '{' '.join(alternative)}' ({label}): {note}"
                 best[code] = (value, note, head, curated)
     return best, concept_weight
