@@ -381,21 +381,19 @@ def _concepts(
     # A lay name of what the item serves ('lead for spinal cord stimulator'): the wordings it
     # stands for ('implantable neurostimulator'), as the part's descriptor prints them.
     named = {f"~{p}" for p in phrases if served.issuperset(p.split())}
-    synonyms = reader.synonyms(
-        phrases | named | {_affirmed(p) for p in phrases if p.startswith("!")}
-    )
+    # 'without hinges': whatever the lexicon says 'hinges' means, negated as well.
+    negated = {p: _affirmed(p) for p in phrases if all(w[0] == "!" for w in p.split())}
+    synonyms = reader.synonyms(phrases | named | set(negated.values()))
     kinds = {p[1:]: "named" for p in named if p in synonyms and p[1:] not in synonyms}
     synonyms.update({p: synonyms[f"~{p}"] for p in kinds})
-    for phrase in phrases:
-        if phrase.startswith("!") and phrase not in synonyms:
-            # 'without hinges': whatever the lexicon says 'hinges' means, negated as well.
-            negated = [
-                tuple(f"!{w}" for w in alternative)
-                for alternative in synonyms.get(_affirmed(phrase), [])
-                if not any(w.startswith("!") for w in alternative)
-            ]
-            if negated and all(w.startswith("!") for w in phrase.split()):
-                synonyms[phrase] = negated
+    for phrase, affirmed in negated.items():
+        alternatives = [
+            tuple(f"!{w}" for w in alternative)
+            for alternative in synonyms.get(affirmed, [])
+            if not any(w[0] == "!" for w in alternative)
+        ]
+        if alternatives and phrase not in synonyms:
+            synonyms[phrase] = alternatives
     concepts: list[_Concept] = []
     i = 0
     while i < len(words):
@@ -426,6 +424,7 @@ def _concepts(
 
 
 def _affirmed(phrase: str) -> str:
+    """'!hinge !strap' -> 'hinge strap'."""
     return " ".join(w.lstrip("!") for w in phrase.split())
 
 

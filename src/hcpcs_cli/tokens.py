@@ -74,7 +74,6 @@ STOPWORDS = frozenset(
         "he",
         "she",
         "his",
-        "her",
     ]
 )
 # First parts that make one word with what follows ("non-emergency" is not "emergency").
