@@ -308,10 +308,7 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
         negation = _NEGATION.search(clause)
         cut = negation.start() if negation else len(clause)
         # 'reason(s) for not performing a dilated exam': the exam is what the code is about.
-        where_cut = start_of_clause + cut
-        topic = bool(negation) and bool(
-            _REASON_FOR.search(lower, max(0, where_cut - 16), where_cut)
-        )
+        topic = bool(negation) and bool(_REASON_FOR.search(lower, 0, start_of_clause + cut))
         continued = negating and not negation and _continues_list(clauses, breaks, clause_index)
         if continued:
             cut = 0
