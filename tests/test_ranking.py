@@ -752,3 +752,29 @@ def test_a_lay_name_of_what_a_part_serves_reaches_the_part_through_its_wording(
     assert codes(index, "lead for blorp machine")[0] == "C9001"
     why = search(index, "lead for blorp machine", explain=True).hits[0].why
     assert any("'blorp machine' means 'zintron generator' (lexicon)" in r for r in why)
+
+
+def test_a_lay_name_reaches_what_a_quality_code_reports_was_not_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 'zed virus' names the zorbic infection; in the reason code the infection is negated ('for
+    # not receiving screening for zorbic infection'), yet it is what the code reports on. A
+    # patient who declined or refused asks for the reason code, not for the screening done.
+    entries = [
+        lexicon.Entry("zed virus", ("zorbic",), "q.toml"),
+        lexicon.Entry("patient declined", ("patient declined",), "q.toml"),
+    ]
+    index = index_with_lexicon(
+        {
+            "G9811": "Patient received screening for zorbic infection",
+            "G9812": "Documentation of patient reason(s) for not receiving screening for zorbic "
+            "infection (e.g., patient declined, other patient reasons)",
+            "G9813": "Documentation of patient reason(s) for not receiving blick counseling",
+        },
+        entries,
+        monkeypatch,
+    )
+    assert codes(index, "zed virus screening")[0] == "G9811"
+    assert codes(index, "zed virus screening declined")[0] == "G9812"
+    why = search(index, "zed virus screening declined", explain=True).hits[0].why
+    assert any("'zed' in lexicon, after 'reason(s) for not'" in reason for reason in why)

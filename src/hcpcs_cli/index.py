@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .store import ReleaseDB, Store
 
 # Part of every stored index's key: change it whenever what is indexed or how it is weighed changes.
-INDEX_VERSION = "52"
+INDEX_VERSION = "53"
 
 # Field key -> (boost, label shown by --explain, evidence strength once scores are scaled).
 FIELDS: dict[str, tuple[float, str, float]] = {
@@ -52,6 +52,7 @@ FIELDS: dict[str, tuple[float, str, float]] = {
     "b": (1.0, "abbreviation mined from the release", 0.9),
     "e": (0.5, "descriptor's examples (e.g.)", 0.6),
     "r": (0.5, "descriptor, after 'reason(s) for not'", 0.6),
+    "z": (0.5, "lexicon, after 'reason(s) for not'", 0.6),
     "t": (0.3, "section heading", 0.35),
 }
 OFFICIAL_FIELDS = frozenset("ls")
@@ -153,6 +154,12 @@ ITEM_TYPES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
                 "measured",
                 "quality",
                 "reason",
+                # why something was not done: these codes report the patient's refusal
+                "declined",
+                "decline",
+                "refused",
+                "refuse",
+                "refusal",
                 "mip",
                 "pqr",
             }
@@ -435,6 +442,7 @@ def gather(
     items: dict[str, list[str]] = {}
     heads: dict[str, list[str]] = {}
     nouns: dict[str, tuple[str, tuple[str, ...], bool]] = {}
+    topics: dict[str, list[list[str]]] = {}
     for code, doc in procedures.items():
         parts = roles(doc.descriptor)
         nouns[code] = (parts.head, parts.modifiers, item_type(doc.descriptor) in PART_TYPES)
@@ -444,8 +452,13 @@ def gather(
         ]
         items[code] = lexicon.item_words(doc.descriptor)
         heads[code] = lexicon.head_words(doc.descriptor)
+        topic = [t.term for t in analyze(doc.descriptor)[0] if t.topic]
+        if topic:
+            topics[code] = [topic]
     matcher = lexicon.Matcher(texts, items, heads, nouns)
-    compiled = lexicon.compile_lexicon(lexicon.prepared(cache), matcher)
+    compiled = lexicon.compile_lexicon(lexicon.prepared(cache), matcher, lexicon.Matcher(topics))
+    for code, terms in compiled.topical.items():
+        extra[code]["z"] = " | ".join(terms)
     for code, attached in compiled.attached.items():
         # A term that names the item through one wording and reaches it past the head through
         # another is the item's name: filed once, under the stronger field.

@@ -285,6 +285,9 @@ class Compiled(NamedTuple):
     # stands for, used where a query names what a part or supply serves
     synonyms: dict[str, list[tuple[str, ...]]]
     unmatched: list[tuple[Entry, str]]  # wordings no descriptor contains
+    # code -> lay terms of what a quality code reports was not done: 'hep c' reaches 'reason(s)
+    # for not receiving annual screening for hcv infection', whose 'hcv' is negated
+    topical: dict[str, list[str]]
 
 
 def initialism(key: str, wording: str) -> bool:
@@ -296,8 +299,15 @@ def initialism(key: str, wording: str) -> bool:
     return len(words) == len(key) and "".join(w[:1] for w in words) == key
 
 
-def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
+def compile_lexicon(
+    entries: Iterable[Entry], matcher: Matcher, topics: Matcher | None = None
+) -> Compiled:
+    """Lay terms attached to the codes their wordings reach, and the query-side synonyms.
+
+    ``topics`` (optional) matches the words a quality descriptor negates after 'reason(s) for
+    not': a specific wording found there files its lay term as what that code reports on."""
     attached: dict[str, list[tuple[str, bool]]] = {}
+    topical: dict[str, list[str]] = {}
     synonyms: dict[str, list[tuple[str, ...]]] = {}
     unmatched: list[tuple[Entry, str]] = []
     for entry in entries:
@@ -307,8 +317,15 @@ def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
             continue
         for wording in entry.wordings:
             codes = matcher.reach(wording)
+            about = topics.reach(wording) if topics is not None else []
+            if len(codes) + len(about) <= BROAD:
+                for code in about:
+                    subjects = topical.setdefault(code, [])
+                    if entry.term not in subjects:
+                        subjects.append(entry.term)
             if not codes:
-                unmatched.append((entry, wording))
+                if not about:
+                    unmatched.append((entry, wording))
                 continue
             if len(codes) > BROAD or initialism(key, wording):
                 # Wording many codes share, or an initialism of it ('bk': below knee), is a
@@ -336,4 +353,4 @@ def compile_lexicon(entries: Iterable[Entry], matcher: Matcher) -> Compiled:
                     home = matcher.in_head(code, wording)
                     if (entry.term, home) not in terms:
                         terms.append((entry.term, home))
-    return Compiled(attached, synonyms, unmatched)
+    return Compiled(attached, synonyms, unmatched, topical)
