@@ -778,3 +778,21 @@ def test_a_lay_name_reaches_what_a_quality_code_reports_was_not_done(
     assert codes(index, "zed virus screening declined")[0] == "G9812"
     why = search(index, "zed virus screening declined", explain=True).hits[0].why
     assert any("'zed' in lexicon, after 'reason(s) for not'" in reason for reason in why)
+
+
+def test_non_before_a_word_negates_it_on_both_sides() -> None:
+    # 'non-sterile' says what 'without sterile packing' says; a query that negates the word
+    # finds either wording, and a query for the word itself finds neither.
+    index = index_of(
+        {
+            "A9101": "Zorb glove, non-sterile, per 100",
+            "A9102": "Zorb glove, sterile, per pair",
+            "A9103": "Blick pad, without latex, each",
+            "A9104": "Blick pad, latex, each",
+        }
+    )
+    assert codes(index, "zorb glove not sterile")[0] == "A9101"
+    assert codes(index, "zorb glove sterile")[0] == "A9102"
+    assert codes(index, "non latex blick pad")[0] == "A9103"
+    assert codes(index, "nonlatex blick pad")[0] == "A9103"
+    assert codes(index, "blick pad latex")[0] == "A9104"

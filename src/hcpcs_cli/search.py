@@ -411,16 +411,31 @@ def _concepts(
                 break
         else:
             pair = words[i : i + 2]
-            if len(pair) == 2 and not reader.has(pair[0] + pair[1]):
+            unsaid = _unsaid(pair, reader)
+            if len(pair) == 2 and not reader.has(pair[0] + pair[1]) and not unsaid:
                 pair = []
             if len(pair) == 2:
                 joined = pair[0] + pair[1]
-                concepts.append(_Concept(" ".join(pair), [tuple(pair), (joined,)], "joined"))
+                alternatives = [tuple(pair), (joined,), *unsaid]
+                concepts.append(_Concept(" ".join(pair), alternatives, "joined"))
                 i += 2
             else:
-                concepts.append(_Concept(words[i], [(words[i],)], "word"))
+                unsaid = _unsaid([words[i]], reader)
+                concepts.append(_Concept(words[i], [(words[i],), *unsaid], "word"))
                 i += 1
     return concepts
+
+
+def _unsaid(words: list[str], reader: IndexReader) -> list[tuple[str, ...]]:
+    """'non latex' or 'nonlatex' as the negation it is, where descriptors print one: a query
+    for non-latex gloves finds 'without latex' as well as 'non-latex'."""
+    if len(words) == 2 and words[0] == "non" and words[1][0] != "!":
+        negated = f"!{words[1]}"
+    elif len(words) == 1 and len(words[0]) > 6 and words[0].startswith("non"):
+        negated = f"!{stem(words[0][3:])}"
+    else:
+        return []
+    return [(negated,)] if reader.has(negated) else []
 
 
 def _affirmed(phrase: str) -> str:

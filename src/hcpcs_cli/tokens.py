@@ -322,6 +322,10 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
             joined, parts = _split(compound)
             if len(parts) > 1 and parts[0] in BOUND_PREFIXES:
                 words = [joined]
+                if parts[0] == "non" and len(parts) == 2 and not negated:
+                    # 'non-adhesive' says what 'without adhesive' says: a query that negates
+                    # the word ('not adhesive', 'no latex') finds it too.
+                    extra.append(f"!{stem(parts[1])}")
             else:
                 words = [p for p in parts if p not in STOPWORDS]
                 if len(parts) > 1:
