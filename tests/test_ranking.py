@@ -12,7 +12,7 @@ import pytest
 from hcpcs_cli import lexicon
 from hcpcs_cli.index import Doc, Index, gather, item_type, write
 from hcpcs_cli.search import _idf, _score_concept, search
-from hcpcs_cli.tokens import analyze
+from hcpcs_cli.tokens import analyze, roles
 
 
 class _Release:
@@ -796,3 +796,18 @@ def test_non_before_a_word_negates_it_on_both_sides() -> None:
     assert codes(index, "non latex blick pad")[0] == "A9103"
     assert codes(index, "nonlatex blick pad")[0] == "A9103"
     assert codes(index, "blick pad latex")[0] == "A9104"
+
+
+def test_a_longer_stretch_of_the_query_found_word_for_word_counts_more() -> None:
+    # Both print 'within 30 days' and 'after zorb'; only the second prints 'within 30 days after
+    # zorb' as typed. 'within' ends the query's head: 'days' is not the item asked for.
+    index = index_of(
+        {
+            "G9701": "Death occurring after zorb from the plinth but within 30 days post procedure",
+            "G9702": "Patient received blick-up on the date of zorb or within 30 days after zorb",
+        }
+    )
+    assert roles("seen within 30 days after zorb").head == "seen"
+    assert codes(index, "seen within 30 days after zorb")[0] == "G9702"
+    why = search(index, "seen within 30 days after zorb", explain=True).hits[0].why
+    assert "5 query words found together" in why

@@ -58,6 +58,7 @@ PHRASE_BONUS = 1.3
 EXACT_NAME_BONUS = 1.4
 EXACT_DESCRIPTOR_BONUS = 1.6  # the query is an official descriptor (long or short), word for word
 PAIR_BONUS = 1.1
+RUN_BONUS = 1.05  # per query word beyond two found together, in order
 HEAD_BONUS = 1.2
 RANGE_BONUS = 1.15  # the query's amount lies in the code's stated range ('20-30' in '18-30')
 OBJECT_FACTOR = 0.8
@@ -706,6 +707,7 @@ def _rescore(
         for i in range(len(split))
         for j in range(i + 2, len(split) + 1)
     }
+    long_runs = [r for r in runs if r.count(" ") >= 2]
     head_index, head_terms, object_terms = _query_roles(concepts, query)
     # Whether some leader's head noun is the query's: then that code names the item, and a head
     # phrase where the query's words only describe another head ('Tracheostomy tube
@@ -760,8 +762,16 @@ def _rescore(
                 score *= PHRASE_BONUS
                 notes.append("the query names this item (record or lexicon name)")
             elif any(pair in f" {doc.phrases.replace('|', ' | ')} " for pair in pairs):
-                score *= PAIR_BONUS
-                notes.append("two query words found side by side")
+                # The longer the stretch of the query found word for word, the more the text says
+                # what was asked ('within 30 days after discharge').
+                padded = f" {doc.phrases.replace('|', ' | ')} "
+                longest = max((len(r.split()) for r in long_runs if f" {r} " in padded), default=2)
+                score *= PAIR_BONUS * RUN_BONUS ** (longest - 2)
+                notes.append(
+                    "two query words found side by side"
+                    if longest == 2
+                    else f"{longest} query words found together"
+                )
         if doc.kind == "procedure" and doc.head:
             if (
                 len(words) > 1

@@ -185,7 +185,7 @@ def read_alike(text: str) -> str:
 _BREAK = re.compile(r"[,;:()\[\]]")
 _HEAD_END = frozenset(
     "for with per used includes including when that which to of in on by from after before"
-    " during at while under via who whose prior through into".split()
+    " during at while under via who whose prior through into within until".split()
 )
 # Words after which the rest of the first clause names what the item is for, or is part of.
 _OBJECT_START = frozenset("for to with of used in on".split())
