@@ -122,6 +122,7 @@ def test_a_first_clause_naming_only_a_family_gives_way_to_the_item_after_it() ->
     assert parts.head == "interface" and {"power", "drobble"} <= parts.objects
     assert roles("Replacement, tip, cane, crutch, walker, each").head == "tip"
     assert roles("Contraceptive supply, drobble, male, each").head == "drobble"
+    assert roles("Upper drobble additions, polycentric zinge, pair").head == "zinge"
     # what the family is for, a catch-all or an example is not an item
     assert roles("Shunt accessory, for hemodialysis, any type, each").head == "accessory"
     assert roles("Drobble supplies/accessories, not otherwise specified").head == "accessory"

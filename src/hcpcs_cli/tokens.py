@@ -432,7 +432,7 @@ def opens_family(text: str) -> bool:
 
 # A first clause ending in one of these only names the family of the item the next clause names.
 _FAMILY_WORDS = frozenset(
-    "accessory accessories component components supply supplies replacement".split()
+    "accessory accessories component components supply supplies replacement addition additions".split()
 )
 
 
