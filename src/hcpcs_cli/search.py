@@ -755,16 +755,16 @@ def _rescore(
             score *= EXACT_NAME_BONUS
             notes.append("the query is a name of this item (record or lexicon)")
         elif len(words) > 1:
+            padded = f" {doc.phrases.replace('|', ' | ')} "
             if any(s in doc.phrases for s in spellings):  # (texts hold no '|')
                 score *= PHRASE_BONUS
                 notes.append("whole phrase found together")
             elif any(n in runs for n in names):
                 score *= PHRASE_BONUS
                 notes.append("the query names this item (record or lexicon name)")
-            elif any(pair in f" {doc.phrases.replace('|', ' | ')} " for pair in pairs):
+            elif any(pair in padded for pair in pairs):
                 # The longer the stretch of the query found word for word, the more the text says
                 # what was asked ('within 30 days after discharge').
-                padded = f" {doc.phrases.replace('|', ' | ')} "
                 longest = max((len(r.split()) for r in long_runs if f" {r} " in padded), default=2)
                 score *= PAIR_BONUS * RUN_BONUS ** (longest - 2)
                 notes.append(
