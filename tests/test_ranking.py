@@ -811,3 +811,16 @@ def test_a_longer_stretch_of_the_query_found_word_for_word_counts_more() -> None
     assert codes(index, "seen within 30 days after zorb")[0] == "G9702"
     why = search(index, "seen within 30 days after zorb", explain=True).hits[0].why
     assert "5 query words found together" in why
+
+
+def test_a_slip_in_a_word_typed_apart_from_the_word_it_is_joined_to() -> None:
+    # Descriptors print 'non-zorbate' (filed joined); the query types the two apart with a slip
+    # in the second word, which alone is a near miss of the plain 'zorbate' of the other code.
+    index = index_of(
+        {
+            "A9111": "Blick solution, non-zorbate containing, 500 ml",
+            "A9112": "Blick solution, any concentration of zorbate, 1000 ml",
+        }
+    )
+    assert codes(index, "blick non zorbtae")[0] == "A9111"
+    assert codes(index, "blick zorbtae")[0] == "A9112"

@@ -4,7 +4,8 @@ The index (``index.py``) is built once; a query reads only the index terms near 
 postings, so its cost does not grow with the number of codes. How a query is understood:
 
 - concepts: each query word, or a phrase the lexicon knows as a broad synonym ("shot" = injection),
-  or two words that the index knows joined ("sub acute" = subacute);
+  or two words that the index knows joined ("sub acute" = subacute), even with a slip in the second
+  ("non dextorse" = nondextrose);
 - a typed word matches index terms exactly, as a word beginning ("ondans"), or within one edit
   (two for long words) as a typo; a synonym's output is matched exactly, never corrected again;
 - each concept's matches are scaled to its best document, then weighed by how telling the concept
@@ -413,7 +414,12 @@ def _concepts(
         else:
             pair = words[i : i + 2]
             unsaid = _unsaid(pair, reader)
-            if len(pair) == 2 and not reader.has(pair[0] + pair[1]) and not unsaid:
+            if (
+                len(pair) == 2
+                and not reader.has(pair[0] + pair[1])
+                and not unsaid
+                and not _joined_with_slip(pair, reader)
+            ):
                 pair = []
             if len(pair) == 2:
                 joined = pair[0] + pair[1]
@@ -425,6 +431,20 @@ def _concepts(
                 concepts.append(_Concept(words[i], [(words[i],), *unsaid], "word"))
                 i += 1
     return concepts
+
+
+def _joined_with_slip(pair: list[str], reader: IndexReader) -> bool:
+    """'non dextorse': a word the index does not know, typed apart from the word it is joined to
+    in descriptors ('non-dextrose' is filed as 'nondextrose'). The joined form is then a near miss
+    of an indexed word that begins with the first word, and its typo correction finds it."""
+    joined = pair[0] + pair[1]
+    edits = allowed_edits(joined)
+    if not edits or pair[0][0] == "!" or all(reader.has(w) for w in pair):
+        return False
+    return any(
+        candidate.startswith(pair[0]) and osa_distance(joined, candidate) <= edits
+        for candidate in reader.near(joined)
+    )
 
 
 def _unsaid(words: list[str], reader: IndexReader) -> list[tuple[str, ...]]:
@@ -490,9 +510,10 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
                     and len(concept.alternatives) == 1
                 ):
                     expansions[term] = _expand(term, reader)
-                elif position == 0:
-                    # A phrase the lexicon knows, typed: matched as typed or corrected, but not as
-                    # a word beginning ('tens' must not find 'tenancy').
+                elif position == 0 or concept.kind == "joined" and not reader.has(term):
+                    # A phrase the lexicon knows, typed, or two typed words joined with a slip
+                    # ('non dextorse'): matched as typed or corrected, but not as a word
+                    # beginning ('tens' must not find 'tenancy').
                     found = _expand(term, reader)
                     expansions[term] = {t: q for t, q in found.items() if q[1] != "word beginning"}
                 else:
