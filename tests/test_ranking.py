@@ -824,3 +824,19 @@ def test_a_slip_in_a_word_typed_apart_from_the_word_it_is_joined_to() -> None:
     )
     assert codes(index, "blick non zorbtae")[0] == "A9111"
     assert codes(index, "blick zorbtae")[0] == "A9112"
+
+
+def test_with_or_without_a_part_answers_a_query_for_the_item_without_it() -> None:
+    # The rails are optional on the first: a query for it without rails finds it first, and so
+    # does a query for it with rails; a query for another item without rails is not drawn to it.
+    index = index_of(
+        {
+            "E9121": "Zorb bed with or without side rails",
+            "E9122": "Blick bed, fixed height, without side rails, with mattress",
+            "E9123": "Blick bed, fixed height, with side rails, with mattress",
+        }
+    )
+    assert codes(index, "zorb bed without side rails")[0] == "E9121"
+    assert codes(index, "zorb bed with side rails")[0] == "E9121"
+    assert codes(index, "blick bed without side rails")[0] == "E9122"
+    assert codes(index, "blick bed with side rails")[0] == "E9123"

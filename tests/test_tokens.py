@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hcpcs_cli.lexicon import head_words
-from hcpcs_cli.tokens import query_terms, roles, stem
+from hcpcs_cli.tokens import analyze, query_terms, roles, stem
 
 
 @pytest.mark.parametrize(
@@ -161,3 +161,10 @@ def test_roman_numerals_are_read_as_digits_where_they_count_kinds() -> None:
         "foam drg without bdr; gauze with bdr; w/c cushion; follow-up within 30 days"
     )
     assert query_terms("drobble dressing w/o border")[-1] == "!border"
+
+
+def test_what_comes_with_or_without_is_filed_both_ways() -> None:
+    tokens, extra = analyze("Zorb pad, with or without blick backing (plain or coated), each")
+    assert {t.term for t in tokens if not t.negated} >= {"blick", "backing"}
+    assert set(extra) == {"!blick", "!backing"}  # the clause ends at the parenthesis
+    assert analyze("Zorb pad, without blick backing")[1] == ()

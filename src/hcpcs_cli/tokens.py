@@ -7,7 +7,8 @@
   words (``wheelchair-mounted``, ``x-ray``) are their parts and, in the index, also the joined word.
 - ``analyze`` marks, for a descriptor, the words of its head (before the first comma, semicolon,
   parenthesis or "for", "with", "per"...) and the words inside a negation ("without ...",
-  "other than ...", "except ...") up to the next punctuation: those never earn credit.
+  "other than ...", "except ...") up to the next punctuation: those never earn credit, except
+  from a query that negates them too; what comes "with or without" is filed both ways.
 """
 
 from __future__ import annotations
@@ -287,9 +288,18 @@ def analyze(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
     Kept for the texts met last: building an index reads each descriptor several times (its
     postings, its row, its phrase forms, the lexicon's matching), and a server meets the same
     queries again."""
-    lower = _WITH_OR_WITHOUT.sub("with", read_alike(text.lower()))
+    lower = read_alike(text.lower())
+    # 'with or without side rails': the rails are optional, so a query for the item without
+    # them finds it as well as one with them (filed as words and as negated words).
+    extra: list[str] = [
+        f"!{stem(w)}"
+        for m in _WITH_OR_WITHOUT.finditer(lower)
+        for compound in _WORD.findall(_BREAK.split(lower[m.end() :], 1)[0])
+        for w in [_split(compound)[0]]
+        if w not in STOPWORDS and w not in NEGATION_CUES
+    ]
+    lower = _WITH_OR_WITHOUT.sub("with", lower)
     tokens: list[Token] = []
-    extra: list[str] = []
     head = True
     position = 0
     examples = _example_spans(lower)
