@@ -11,7 +11,7 @@ import pytest
 
 from hcpcs_cli import lexicon
 from hcpcs_cli.index import Doc, Index, gather, item_type, write
-from hcpcs_cli.search import _idf, _score_concept, search
+from hcpcs_cli.search import _idf, _score_concept, search, without_request
 from hcpcs_cli.tokens import analyze, roles
 
 
@@ -840,3 +840,35 @@ def test_with_or_without_a_part_answers_a_query_for_the_item_without_it() -> Non
     assert codes(index, "zorb bed with side rails")[0] == "E9121"
     assert codes(index, "blick bed without side rails")[0] == "E9122"
     assert codes(index, "blick bed with side rails")[0] == "E9123"
+
+
+@pytest.mark.parametrize(
+    ("query", "searched"),
+    [
+        ("what is the code for a zorb walker", "zorb walker"),
+        ("billing code for zorb crutches", "zorb crutches"),
+        ("how do i bill zorb support?", "zorb support?"),
+        ("zorb cane hcpcs code", "zorb cane"),
+        ("which code is used for zorbadone", "zorbadone"),
+        ("code H9999", "h9999"),
+        # Nothing else to search for, or the word is part of what is asked for: kept as typed.
+        ("hcpcs code", "code"),
+        ("procedure code change", "procedure code change"),
+        ("use with zorb walker", "use with zorb walker"),
+    ],
+)
+def test_a_request_for_a_code_around_the_query_is_left_out(query: str, searched: str) -> None:
+    assert without_request(query) == searched
+
+
+def test_a_question_for_a_code_finds_what_it_asks_about() -> None:
+    # 'need' and 'code' are words of other descriptors: asked as a question, the cane still wins.
+    index = index_of(
+        {
+            "E9131": "Zorb cane, adjustable or fixed, with tip",
+            "G9132": "Patients in special needs plans with a zorb code documented",
+        }
+    )
+    assert codes(index, "need code for a zorb cane")[0] == "E9131"
+    assert codes(index, "zorb cane billing code")[0] == "E9131"
+    assert codes(index, "code E9131")[0] == "E9131"

@@ -3,6 +3,8 @@
 The index (``index.py``) is built once; a query reads only the index terms near its words and their
 postings, so its cost does not grow with the number of codes. How a query is understood:
 
+- a request for a code around it ("what is the code for", "how do i bill", "... hcpcs code") is
+  left out: it says what the user wants, not what the code is;
 - concepts: each query word, or a phrase the lexicon knows as a broad synonym ("shot" = injection),
   or two words that the index knows joined ("sub acute" = subacute), even with a slip in the second
   ("non dextorse" = nondextrose);
@@ -214,11 +216,12 @@ def search(
 ) -> SearchResult:
     """The best codes for ``query``, best first. ``kind`` is procedure, modifier or all."""
     check_query(query, limit, kind)
-    scores = _code_query(reader, query)
+    asked = without_request(query)
+    scores = _code_query(reader, asked)
     coverage: dict[str, float] = {}
     if scores is None:
-        scores, coverage = _text_query(reader, query, explain)
-        typed = squash(query)
+        scores, coverage = _text_query(reader, asked, explain)
+        typed = squash(asked)
         if kind != "procedure" and MODIFIER_RE.match(typed) and reader.codes_between(typed, typed):
             scores[typed] = (max([100.0, *(s for s, _ in scores.values())]), ("modifier code",))
             coverage[typed] = 1.0
@@ -462,6 +465,27 @@ def _unsaid(words: list[str], reader: IndexReader) -> list[tuple[str, ...]]:
 def _affirmed(phrase: str) -> str:
     """'!hinge !strap' -> 'hinge strap'."""
     return " ".join(w.lstrip("!") for w in phrase.split())
+
+
+# How people ask for a code around what they want: "what is the code for a walker", "billing code
+# for crutches", "how do i bill peer support", "cane hcpcs code". The request is not what is
+# searched for ('need' would find 'special needs plans', 'code' any descriptor naming a code).
+_REQUEST_WORDS = "hcpcs|cpt|codes?|coding|billing|bill|billed|billable"
+_FRAME_WORDS = (
+    "what|what's|whats|which|how|where|is|are|do|does|should|can|could|would|i|we|you|my|need"
+    "|needs|looking|look|up|find|get|the|a|an|correct|right|proper|to|use|used|for|of|with"
+    f"|{_REQUEST_WORDS}"
+)
+_REQUEST_RUN = rf"(?:(?:{_FRAME_WORDS})\s+)*(?:{_REQUEST_WORDS})(?:\s+(?:{_FRAME_WORDS}))*"
+_REQUEST_AT_START = re.compile(rf"^\s*{_REQUEST_RUN}\s+")
+_REQUEST_AT_END = re.compile(rf"\s+{_REQUEST_RUN}[\s?.!]*$")
+
+
+def without_request(query: str) -> str:
+    """The query without a request for a code around it, when something is left to search for."""
+    lowered = query.lower()
+    kept = _REQUEST_AT_END.sub("", _REQUEST_AT_START.sub("", lowered))
+    return kept if kept != lowered and any(ch.isalnum() for ch in kept) else query
 
 
 _LITRE_WORDS = frozenset({"l", "liter", "litre"})
