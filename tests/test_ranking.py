@@ -851,6 +851,9 @@ def test_with_or_without_a_part_answers_a_query_for_the_item_without_it() -> Non
         ("zorb cane hcpcs code", "zorb cane"),
         ("which code is used for zorbadone", "zorbadone"),
         ("code H9999", "h9999"),
+        ("is there a code for zorb support", "zorb support"),
+        ("i need a zorb wheelchair", "zorb wheelchair"),
+        ("my dad needs zorb oxygen at home", "zorb oxygen at home"),
         # Nothing else to search for, or the word is part of what is asked for: kept as typed.
         ("hcpcs code", "code"),
         ("procedure code change", "procedure code change"),
@@ -862,7 +865,7 @@ def test_a_request_for_a_code_around_the_query_is_left_out(query: str, searched:
 
 
 def test_a_question_for_a_code_finds_what_it_asks_about() -> None:
-    # 'need' and 'code' are words of other descriptors: asked as a question, the cane still wins.
+    # 'need' and 'code' are words of other descriptors: asked for, the cane still wins.
     index = index_of(
         {
             "E9131": "Zorb cane, adjustable or fixed, with tip",
@@ -871,4 +874,5 @@ def test_a_question_for_a_code_finds_what_it_asks_about() -> None:
     )
     assert codes(index, "need code for a zorb cane")[0] == "E9131"
     assert codes(index, "zorb cane billing code")[0] == "E9131"
+    assert codes(index, "i need a zorb cane")[0] == "E9131"
     assert codes(index, "code E9131")[0] == "E9131"

@@ -473,18 +473,24 @@ def _affirmed(phrase: str) -> str:
 _REQUEST_WORDS = "hcpcs|cpt|codes?|coding|billing|bill|billed|billable"
 _FRAME_WORDS = (
     "what|what's|whats|which|how|where|is|are|do|does|should|can|could|would|i|we|you|my|need"
-    "|needs|looking|look|up|find|get|the|a|an|correct|right|proper|to|use|used|for|of|with"
-    f"|{_REQUEST_WORDS}"
+    "|needs|want|looking|look|lookup|up|find|get|there|have|has|any|the|a|an|correct|right|proper"
+    f"|to|use|used|for|of|with|{_REQUEST_WORDS}"
 )
 _REQUEST_RUN = rf"(?:(?:{_FRAME_WORDS})\s+)*(?:{_REQUEST_WORDS})(?:\s+(?:{_FRAME_WORDS}))*"
 _REQUEST_AT_START = re.compile(rf"^\s*{_REQUEST_RUN}\s+")
 _REQUEST_AT_END = re.compile(rf"\s+{_REQUEST_RUN}[\s?.!]*$")
+# "i need a wheelchair", "my dad needs oxygen": the need is the asker's, not a descriptor's word.
+_NEED_AT_START = re.compile(
+    r"^\s*(?:i|we|(?:my|our|his|her|their)\s+[a-z]+)\s+(?:need|needs|want|wants)"
+    r"(?:\s+(?:a|an|the|some|to\s+get))?\s+"
+)
 
 
 def without_request(query: str) -> str:
-    """The query without a request for a code around it, when something is left to search for."""
+    """The query without a request for a code around it ('what is the code for', 'i need a'),
+    when something is left to search for."""
     lowered = query.lower()
-    kept = _REQUEST_AT_END.sub("", _REQUEST_AT_START.sub("", lowered))
+    kept = _REQUEST_AT_END.sub("", _REQUEST_AT_START.sub("", _NEED_AT_START.sub("", lowered)))
     return kept if kept != lowered and any(ch.isalnum() for ch in kept) else query
 
 
