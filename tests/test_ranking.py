@@ -876,3 +876,17 @@ def test_a_question_for_a_code_finds_what_it_asks_about() -> None:
     assert codes(index, "zorb cane billing code")[0] == "E9131"
     assert codes(index, "i need a zorb cane")[0] == "E9131"
     assert codes(index, "code E9131")[0] == "E9131"
+
+
+def test_a_placeholder_for_what_the_asker_cannot_name_is_not_searched() -> None:
+    # 'thing' is a slip away from 'thin' and 'sling' and in no descriptor: it must neither find
+    # the thin dressing nor drown the words that name the item.
+    descriptors = {f"A9{150 + i}": f"Zorb test supply, model {i}, each" for i in range(30)}
+    descriptors["A9141"] = "Zorb test strips for home zorb monitoring, per 50"
+    descriptors["A9142"] = "Blick dressing, thin, sterile, each"
+    descriptors["A9143"] = "Arm sling, any size, each"
+    index = index_of(descriptors)
+    for query in ("thing for zorb test", "a thing for zorb strips", "thing to check zorb"):
+        found = codes(index, query)
+        assert found[0] == "A9141"
+        assert not {"A9142", "A9143"} & set(found)

@@ -75,6 +75,13 @@ STOPWORDS = frozenset(
         "he",
         "she",
         "his",
+        # placeholders for what the asker cannot name ("a thing to check blood sugar"): never in
+        # a descriptor, so as query words they only found typo matches ('thin', 'sling')
+        "thing",
+        "things",
+        "something",
+        "anything",
+        "stuff",
     ]
 )
 # First parts that make one word with what follows ("non-emergency" is not "emergency").
