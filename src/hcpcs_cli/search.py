@@ -540,7 +540,7 @@ def _text_query(reader: IndexReader, query: str, explain: bool) -> tuple[Scores,
                     and len(concept.alternatives) == 1
                 ):
                     expansions[term] = _expand(term, reader)
-                elif position == 0 or concept.kind == "joined" and not reader.has(term):
+                elif position == 0 or (concept.kind == "joined" and not reader.has(term)):
                     # A phrase the lexicon knows, typed, or two typed words joined with a slip
                     # ('non dextorse'): matched as typed or corrected, but not as a word
                     # beginning ('tens' must not find 'tenancy').
